@@ -1,0 +1,46 @@
+"""d2lmini: the parts of ``d2l.torch`` that D2L's CNN chapters (7-8) use.
+
+``import d2lmini as d2l`` runs the d2l.ai code of these chapters without
+torchvision and without pinned versions. One module per topic:
+
+* ``ops``     - convolution and pooling reference ops, shape arithmetic
+* ``data``    - Fashion-MNIST from IDX files, verified, in memory
+* ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``
+* ``train``   - ``Trainer`` and its callbacks, ``History``
+* ``device``  - CUDA, then Apple MPS, then CPU
+* ``budget``  - quick (CPU) vs full (GPU, d2l's settings) training budgets
+* ``plot``    - training curves and image grids as PNG
+* ``stats``   - parameter and multiply-accumulate counts
+* ``results`` - recording training runs for the results page
+* ``compat``  - d2l's small framework aliases
+"""
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .budget import budget_name, describe_budget, pick
+from .compat import (arange, argmax, astype, concat, float32, int32, numpy, ones,
+                     reduce_sum, reshape, size, stack, tensor, zeros)
+from .data import DataError, DataModule, FashionMNIST, read_idx
+from .device import choose_device, cpu, describe_device, gpu, num_gpus, try_gpu
+from .hyper import HyperParameters
+from .notebook import seed_everything, setup_notebook
+from .module import Classifier, Module, add_to_class, init_cnn, layer_summary
+from .ops import (comp_conv2d, conv_output_shape, conv_output_size, corr2d,
+                  corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
+                  corr2d_vectorized, pool2d, receptive_fields)
+from .plot import plot_history, set_figsize, show_images
+from .results import record_run
+from .stats import count_macs, num_params
+from .train import Callback, History, Trainer
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # d2l code uses ``d2l.plt``; importing pyplot only on first use keeps
+    # ``import d2lmini`` fast.
+    if name == "plt":
+        import matplotlib.pyplot as plt
+        return plt
+    raise AttributeError(f"module 'd2lmini' has no attribute {name!r}")

@@ -1,0 +1,56 @@
+"""Which device to train on: CUDA, then Apple's MPS, then the CPU.
+
+d2l only knows CUDA and silently uses the CPU otherwise; here the choice is
+made in one place and `describe_device` says in words what was picked.
+"""
+import torch
+
+__all__ = ["choose_device", "describe_device", "cpu", "gpu", "num_gpus", "try_gpu"]
+
+
+def _mps_available():
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
+
+
+def choose_device():
+    """The best available device: ``cuda``, else ``mps``, else ``cpu``."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def describe_device(device):
+    """A sentence naming ``device``, e.g. for the top of a training cell."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "mps":
+        return "mps (Apple GPU)"
+    return "cpu (no CUDA or Apple MPS device found)"
+
+
+def cpu():
+    """d2l's ``d2l.cpu()``."""
+    return torch.device("cpu")
+
+
+def gpu(i=0):
+    """d2l's ``d2l.gpu(i)``: the i-th CUDA device."""
+    return torch.device(f"cuda:{i}")
+
+
+def num_gpus():
+    """d2l's ``d2l.num_gpus()``: how many CUDA devices there are."""
+    return torch.cuda.device_count()
+
+
+def try_gpu(i=0):
+    """d2l's ``d2l.try_gpu(i)``, extended to Apple's MPS for ``i == 0``."""
+    if num_gpus() >= i + 1:
+        return gpu(i)
+    if i == 0 and _mps_available():
+        return torch.device("mps")
+    return cpu()

@@ -1,0 +1,179 @@
+"""Models the d2l way: `Module`, `Classifier`, `add_to_class`, `init_cnn`.
+
+A d2l model is an ``nn.Module`` that also knows its loss, its optimizer and
+what to record during training. The `Trainer` (see ``train.py``) calls
+``training_step`` and ``validation_step``; those report numbers through
+``self.plot(key, value, train)``, exactly the call d2l's code makes, so
+d2l.ai code runs unchanged. Here ``plot`` only records: the trainer averages
+the numbers over each epoch and draws one figure per epoch.
+"""
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .hyper import HyperParameters
+
+__all__ = ["Module", "Classifier", "add_to_class", "init_cnn", "layer_summary"]
+
+
+def add_to_class(Class):
+    """Decorator that adds the decorated function to ``Class`` as a method.
+
+    d2l uses it to grow a class cell by cell. Unlike d2l's version this one
+    returns the function, so the name in the notebook stays bound to it
+    instead of to ``None``.
+    """
+    def register(function):
+        setattr(Class, function.__name__, function)
+        return function
+    return register
+
+
+class Module(nn.Module, HyperParameters):
+    """Base class of the book's models (d2l's ``d2l.Module``).
+
+    Subclasses set ``self.net`` (or override ``forward``) and ``loss``.
+    The two ``plot_*_per_epoch`` arguments exist so d2l code that passes them
+    still runs; curves are drawn once per epoch regardless.
+    """
+
+    def __init__(self, plot_train_per_epoch=2, plot_valid_per_epoch=1):
+        super().__init__()
+        self.trainer = None
+
+    def loss(self, y_hat, y):
+        raise NotImplementedError("a Module subclass must define loss(y_hat, y)")
+
+    def forward(self, X):
+        if not hasattr(self, "net"):
+            raise NotImplementedError(
+                f"{type(self).__name__} has no self.net; set it in __init__ or define forward")
+        return self.net(X)
+
+    def plot(self, key, value, train):
+        """Record ``value`` (a batch mean) under ``key`` for the current epoch.
+
+        Called outside ``Trainer.fit`` it does nothing, so a step can be run
+        by hand while exploring.
+        """
+        if self.trainer is not None:
+            self.trainer.record(key, value, train)
+
+    def training_step(self, batch):
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot("loss", loss, train=True)
+        return loss
+
+    def validation_step(self, batch):
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot("loss", loss, train=False)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.lr)
+
+    def apply_init(self, inputs, init=None):
+        """Run one forward pass (so lazy layers learn their shapes), then init.
+
+        ``inputs`` is a list of example inputs, e.g. ``[next(iter(loader))[0]]``.
+        """
+        with torch.no_grad():
+            self.forward(*inputs)
+        if init is not None:
+            self.net.apply(init)
+
+
+class Classifier(Module):
+    """A `Module` for classification: cross-entropy loss and accuracy.
+
+    Unlike d2l, it records accuracy on the training batches too, so the
+    curves show the gap between training and validation accuracy.
+    """
+
+    def training_step(self, batch):
+        Y_hat = self(*batch[:-1])
+        loss = self.loss(Y_hat, batch[-1])
+        self.plot("loss", loss, train=True)
+        self.plot("acc", self.accuracy(Y_hat.detach(), batch[-1]), train=True)
+        return loss
+
+    def validation_step(self, batch):
+        Y_hat = self(*batch[:-1])
+        self.plot("loss", self.loss(Y_hat, batch[-1]), train=False)
+        self.plot("acc", self.accuracy(Y_hat, batch[-1]), train=False)
+
+    def accuracy(self, Y_hat, Y, averaged=True):
+        """Fraction (or per-example 0/1) of predictions equal to the labels."""
+        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
+        correct = (Y_hat.argmax(dim=1).type(Y.dtype) == Y.reshape(-1)).float()
+        return correct.mean() if averaged else correct
+
+    def loss(self, Y_hat, Y, averaged=True):
+        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
+        return F.cross_entropy(Y_hat, Y.reshape(-1), reduction="mean" if averaged else "none")
+
+    def layer_summary(self, X_shape):
+        """Print each top-level layer of ``self.net`` and its output shape."""
+        layer_summary(self.net, X_shape)
+
+
+def layer_summary(net, X_shape):
+    """Push a random batch of shape ``X_shape`` through ``net`` layer by layer.
+
+    Prints ``<LayerName> output shape:\\t torch.Size([...])`` as d2l does.
+    Runs in eval mode without gradients, so batch-norm statistics are left
+    alone, and restores the mode afterwards. A layer that cannot take its
+    input raises a ValueError naming the layer and the shape it got.
+    """
+    if not isinstance(net, nn.Sequential):
+        raise TypeError(f"layer_summary: net must be an nn.Sequential, got {type(net).__name__}")
+    shape = tuple(X_shape)
+    if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
+        raise ValueError(
+            f"layer_summary: X_shape must be a tuple of positive ints such as (1, 1, 28, 28), got {X_shape!r}")
+    device = next((p.device for p in net.parameters() if not _is_uninitialized(p)), torch.device("cpu"))
+    X = torch.randn(*shape, device=device)
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            for index, layer in enumerate(net):
+                try:
+                    Y = layer(X)
+                except RuntimeError as error:
+                    raise ValueError(
+                        f"layer_summary: layer {index} ({layer}) cannot take an input of shape "
+                        f"{tuple(X.shape)}: {error}") from error
+                print(layer.__class__.__name__, "output shape:\t", Y.shape)
+                X = Y
+    finally:
+        net.train(was_training)
+
+
+def _is_uninitialized(parameter):
+    return isinstance(parameter, nn.parameter.UninitializedParameter)
+
+
+def init_cnn(module):
+    """Xavier-uniform init for the weights of linear and conv layers (d2l §7.6).
+
+    d2l's version tests ``type(module) == nn.Linear`` and so silently skips a
+    lazy layer that has not seen data yet. Here a lazy layer is initialized
+    right after it learns its shape, before its first real forward pass, so
+    ``net.apply(init_cnn)`` works before or after the first batch.
+    """
+    if not isinstance(module, (nn.Linear, nn.Conv2d)):
+        return
+    if _is_uninitialized(module.weight):
+        _init_after_materializing(module)
+    else:
+        nn.init.xavier_uniform_(module.weight)
+
+
+def _init_after_materializing(module):
+    # A lazy module materializes its parameters in a forward pre-hook that
+    # it registered first; a pre-hook registered now runs right after it.
+    def init_once(mod, args):
+        handle.remove()
+        nn.init.xavier_uniform_(mod.weight)
+
+    handle = module.register_forward_pre_hook(init_once)

@@ -1,0 +1,61 @@
+"""Model size and cost: parameters and multiply-accumulates per image.
+
+Chapter 8 compares architectures by what they cost, not only by accuracy.
+Counting with forward hooks works for any model, Sequential or not.
+"""
+import torch
+from torch import nn
+
+__all__ = ["num_params", "count_macs"]
+
+
+def num_params(model):
+    """Number of trainable parameters (lazy layers must have seen data)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if any(isinstance(p, nn.parameter.UninitializedParameter) for p in params):
+        raise ValueError("num_params: the model has lazy layers that have not seen data yet; "
+                         "run one forward pass first (e.g. model.layer_summary(shape))")
+    return sum(p.numel() for p in params)
+
+
+def _conv_macs(layer, output):
+    # Each output value takes (in_channels / groups) * kh * kw multiply-adds.
+    kh, kw = layer.kernel_size
+    return output.numel() * (layer.in_channels // layer.groups) * kh * kw
+
+
+def _linear_macs(layer, output):
+    return output.numel() * layer.in_features
+
+
+def count_macs(model, X_shape):
+    """Multiply-accumulates of convolution and linear layers for one input.
+
+    ``X_shape`` includes the batch dimension, e.g. ``(1, 1, 224, 224)``; the
+    count is divided by the batch size so it is per image. Pooling,
+    activations and normalization are not counted: they are a small share.
+    """
+    if len(X_shape) < 2 or X_shape[0] < 1:
+        raise ValueError(f"count_macs: X_shape must start with a batch size >= 1, got {X_shape!r}")
+    total = 0
+
+    def hook(layer, inputs, output):
+        nonlocal total
+        if isinstance(layer, nn.Conv2d):
+            total += _conv_macs(layer, output)
+        elif isinstance(layer, nn.Linear):
+            total += _linear_macs(layer, output)
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            model(torch.zeros(*X_shape, device=device))
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return total // X_shape[0]

@@ -1,0 +1,242 @@
+"""`Trainer`: the training loop, with callbacks for everything around it.
+
+The loop itself is d2l's: ``fit`` -> ``fit_epoch`` -> ``model.training_step``
+per batch, then ``model.validation_step`` over the validation set. The
+numbers the model reports through ``self.plot`` are averaged per epoch into
+a `History` a notebook can assert on (``history.val_acc[-1] > 0.7``).
+Progress bars, printed lines and the curve figure are callbacks, so a test
+or a script can switch them off without flags in the loop.
+"""
+import os
+import sys
+import time
+
+import torch
+
+from .device import choose_device, describe_device
+from .hyper import HyperParameters
+
+__all__ = ["Trainer", "History", "Callback", "ProgressBar", "PrintMetrics", "LivePlot",
+           "default_callbacks"]
+
+
+class History:
+    """Per-epoch metrics: ``history.train_loss``, ``history.val_acc``, ...
+
+    Each attribute is a list with one number per finished epoch; ``seconds``
+    holds the wall time of each epoch (training and validation).
+    """
+
+    def __init__(self):
+        self.metrics = {"seconds": []}
+
+    def append(self, name, value):
+        self.metrics.setdefault(name, []).append(value)
+
+    def __getattr__(self, name):
+        metrics = self.__dict__.get("metrics", {})
+        if name in metrics:
+            return metrics[name]
+        raise AttributeError(
+            f"History has no metric {name!r}; recorded: {', '.join(sorted(metrics)) or 'none yet'}")
+
+    def __len__(self):
+        return len(self.metrics["seconds"])
+
+    def last(self):
+        """The latest value of every metric, as a dict."""
+        return {name: values[-1] for name, values in self.metrics.items() if values}
+
+    def __repr__(self):
+        return f"History({len(self)} epochs: {', '.join(sorted(self.metrics))})"
+
+
+class Callback:
+    """Hooks the `Trainer` calls; override the ones you need."""
+
+    def on_fit_start(self, trainer):
+        pass
+
+    def on_batches(self, trainer, batches, train):
+        """Wrap the batch iterable (e.g. in a progress bar); return an iterable."""
+        return batches
+
+    def on_epoch_end(self, trainer):
+        pass
+
+    def on_fit_end(self, trainer):
+        pass
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over the training batches of each epoch.
+
+    Off when ``$D2LMINI_PROGRESS`` is ``0`` (the book's saved pages use that,
+    so they are not filled with carriage returns).
+    """
+
+    def on_batches(self, trainer, batches, train):
+        if not train or os.environ.get("D2LMINI_PROGRESS", "1") == "0":
+            return batches
+        from tqdm.auto import tqdm
+        return tqdm(batches, desc=f"epoch {trainer.epoch + 1}/{trainer.max_epochs}",
+                    leave=False, file=sys.stderr)
+
+
+class PrintMetrics(Callback):
+    """Prints the device once, then one line of metrics per epoch."""
+
+    def on_fit_start(self, trainer):
+        print(f"training on {describe_device(trainer.device)}")
+
+    def on_epoch_end(self, trainer):
+        last = trainer.history.last()
+        numbers = ", ".join(f"{name} {last[name]:.3f}" for name in sorted(last) if name != "seconds")
+        print(f"epoch {len(trainer.history)}/{trainer.max_epochs}: {numbers} ({last['seconds']:.1f} s)")
+
+
+class LivePlot(Callback):
+    """Redraws the loss/accuracy curves once per epoch as a single PNG.
+
+    Only inside a Jupyter kernel; the figure replaces itself in place, so a
+    saved notebook holds exactly one image per training cell.
+    """
+
+    def on_fit_start(self, trainer):
+        self.handle = None
+
+    def on_epoch_end(self, trainer):
+        if not _in_notebook():
+            return
+        from IPython.display import Image, display
+
+        from .plot import figure_to_png, plot_history
+        image = Image(data=figure_to_png(plot_history(trainer.history)))
+        if self.handle is None:
+            self.handle = display(image, display_id=True)
+        else:
+            self.handle.update(image)
+
+
+def _in_notebook():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def default_callbacks():
+    """What a plain ``Trainer(max_epochs)`` shows: bar, printed lines, curves."""
+    return [ProgressBar(), PrintMetrics(), LivePlot()]
+
+
+class Trainer(HyperParameters):
+    """Fits a `Module` to a `DataModule` (d2l's ``d2l.Trainer``).
+
+    ``num_gpus`` is kept for d2l's code: ``0`` trains on the CPU, anything
+    else (or leaving it out) picks CUDA, then Apple MPS, then the CPU; only
+    one device is used. ``device`` names one explicitly. A
+    ``gradient_clip_val`` above 0 clips the gradient norm.
+    """
+
+    def __init__(self, max_epochs, num_gpus=None, gradient_clip_val=0, device=None,
+                 callbacks=None):
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
+            raise ValueError(f"Trainer: max_epochs must be a positive int, got {max_epochs!r}")
+        if gradient_clip_val < 0:
+            raise ValueError(
+                f"Trainer: gradient_clip_val must be >= 0 (0 means no clipping), got {gradient_clip_val!r}")
+        self.save_hyperparameters(ignore=["device", "callbacks"])
+        if device is not None:
+            self.device = torch.device(device)
+        elif num_gpus == 0:
+            self.device = torch.device("cpu")
+        else:
+            self.device = choose_device()
+        self.callbacks = default_callbacks() if callbacks is None else list(callbacks)
+        self.history = History()
+
+    def prepare_data(self, data):
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = len(self.val_dataloader) if self.val_dataloader is not None else 0
+        if self.num_train_batches == 0:
+            raise ValueError("Trainer.fit: the training data is empty (0 batches); "
+                             "check the dataset size and batch_size")
+
+    def prepare_model(self, model):
+        model.trainer = self
+        model.to(self.device)
+        self.model = model
+
+    def prepare_batch(self, batch):
+        non_blocking = self.device.type == "cuda"
+        return [a.to(self.device, non_blocking=non_blocking) for a in batch]
+
+    def fit(self, model, data):
+        """Train for ``max_epochs``; returns (and keeps) the `History`."""
+        self.prepare_data(data)
+        self.prepare_model(model)
+        self.optim = model.configure_optimizers()
+        self.history = History()
+        self.epoch = 0
+        self.train_batch_idx = 0
+        self.val_batch_idx = 0
+        self._run("on_fit_start")
+        for self.epoch in range(self.max_epochs):
+            self.fit_epoch()
+        self._run("on_fit_end")
+        return self.history
+
+    def fit_epoch(self):
+        start = time.perf_counter()
+        self._sums = {}
+        self.model.train()
+        for batch in self._batches(self.train_dataloader, train=True):
+            self._batch = self.prepare_batch(batch)
+            loss = self.model.training_step(self._batch)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"training loss became {loss.item()} in epoch {self.epoch + 1}; "
+                    f"lower the learning rate or set gradient_clip_val")
+            self.optim.zero_grad()
+            loss.backward()
+            if self.gradient_clip_val > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.gradient_clip_val)
+            self.optim.step()
+            self.train_batch_idx += 1
+        if self.val_dataloader is not None:
+            self.model.eval()
+            with torch.no_grad():
+                for batch in self._batches(self.val_dataloader, train=False):
+                    self._batch = self.prepare_batch(batch)
+                    self.model.validation_step(self._batch)
+                    self.val_batch_idx += 1
+        for name, (total, count) in sorted(self._sums.items()):
+            self.history.append(name, (total / count).item())
+        self.history.append("seconds", time.perf_counter() - start)
+        self._run("on_epoch_end")
+
+    def record(self, key, value, train):
+        """Add a batch-mean ``value`` to this epoch's ``train_``/``val_`` ``key``.
+
+        Weighted by batch size so the epoch mean is over examples; kept as a
+        tensor on the device so recording does not force a GPU sync.
+        """
+        name = f"{'train' if train else 'val'}_{key}"
+        size = self._batch[-1].shape[0] if self._batch else 1
+        value = torch.as_tensor(value).detach().float()
+        total, count = self._sums.get(name, (0.0, 0))
+        self._sums[name] = (total + value * size, count + size)
+
+    def _batches(self, loader, train):
+        for callback in self.callbacks:
+            loader = callback.on_batches(self, loader, train)
+        return loader
+
+    def _run(self, hook):
+        for callback in self.callbacks:
+            getattr(callback, hook)(self)

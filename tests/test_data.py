@@ -1,0 +1,572 @@
+"""Tests for d2lmini.data: reading, finding, fetching and batching Fashion-MNIST.
+
+Most tests use tiny IDX files written here, with `data.SHA256` patched to
+their digests; downloads come from an http.server on 127.0.0.1. Tests marked
+`needs_debian` read the real files of the `dataset-fashion-mnist` package.
+"""
+import gzip
+import hashlib
+import http.server
+import json
+import math
+import os
+import re
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot is imported anywhere: no display here
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from d2lmini import data
+
+REPO = Path(__file__).resolve().parent.parent
+DEBIAN = Path(data.DEBIAN_DIR)  # the real one, before any test patches it
+NAMES = list(data.SHA256)
+needs_debian = pytest.mark.skipif(
+    not all((DEBIAN / f"{name}.gz").is_file() for name in NAMES),
+    reason="the dataset-fashion-mnist package is not installed",
+)
+
+
+# --- Fake data sets ---------------------------------------------------------
+
+
+def idx_bytes(array):
+    """IDX encoding of a uint8 tensor of 1 (labels) or 3 (images) dimensions."""
+    magic = {1: 0x801, 3: 0x803}[array.dim()]
+    header = struct.pack(f">I{array.dim()}I", magic, *array.shape)
+    return header + array.numpy().tobytes()
+
+
+def fake_files(n_train=12, n_val=6, n_train_labels=None):
+    """name -> raw IDX bytes; pixel [0, 0] of image i is i, its label i % 10."""
+    def images(n):
+        x = torch.zeros(n, 28, 28, dtype=torch.uint8)
+        x[:, 0, 0] = torch.arange(n)
+        x[:, 5:20, 5:20] = 200
+        return x
+
+    def labels(n):
+        return (torch.arange(n) % 10).to(torch.uint8)
+
+    return {
+        "train-images-idx3-ubyte": idx_bytes(images(n_train)),
+        "train-labels-idx1-ubyte": idx_bytes(labels(n_train_labels or n_train)),
+        "t10k-images-idx3-ubyte": idx_bytes(images(n_val)),
+        "t10k-labels-idx1-ubyte": idx_bytes(labels(n_val)),
+    }
+
+
+def sha256(raw):
+    return hashlib.sha256(raw).hexdigest()
+
+
+def write_files(directory, files, gz=True, names=None):
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names or files:
+        if gz:
+            (directory / f"{name}.gz").write_bytes(gzip.compress(files[name]))
+        else:
+            (directory / name).write_bytes(files[name])
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    """Keep every test away from the user's cache, $D2LMINI_DATA and the network."""
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setattr(data, "URLS", ())
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """A tiny data set whose digests replace the real ones."""
+    files = fake_files()
+    monkeypatch.setattr(data, "SHA256", {name: sha256(raw) for name, raw in files.items()})
+    return files
+
+
+def cache(tmp_path):
+    return tmp_path / "xdg" / "d2lmini" / "fashion-mnist"
+
+
+# --- A local download server -------------------------------------------------
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Serves server.files by name; server.mode chooses how to misbehave."""
+
+    def do_GET(self):
+        server = self.server
+        name = self.path.rsplit("/", 1)[-1]
+        server.requests.append(self.path)
+        body = server.files.get(name)
+        if body is None or server.mode == "404" or self.path.startswith("/missing/"):
+            self.send_error(404)
+            return
+        if server.mode == "wrong":
+            body = gzip.compress(b"these are not the bytes you are looking for")
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if server.mode == "die":
+            self.wfile.write(body[: len(body) // 2])  # then hang up
+            return
+        if server.mode == "together":
+            # Hold each file until both clients ask for it, so they overlap.
+            server.barriers[name].wait(timeout=60)
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(fake, monkeypatch):
+    """An HTTP server on 127.0.0.1 serving the fake files as NAME.gz."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.files = {f"{name}.gz": gzip.compress(raw) for name, raw in fake.items()}
+    httpd.barriers = {name: threading.Barrier(2) for name in httpd.files}
+    httpd.mode = "ok"
+    httpd.requests = []
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    monkeypatch.setattr(data, "URLS", (httpd.url,))
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+# --- Real Fashion-MNIST ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real():
+    return data.FashionMNIST(root=DEBIAN, download=False, batch_size=256)
+
+
+@needs_debian
+def test_real_sizes_and_classes(real):
+    assert real.source == DEBIAN
+    assert real.train.data.shape == (60000, 28, 28) and real.train.data.dtype == torch.uint8
+    assert real.val.data.shape == (10000, 28, 28)
+    assert real.train.targets.dtype == torch.int64
+    assert torch.bincount(real.train.targets).tolist() == [6000] * 10
+    assert torch.bincount(real.val.targets).tolist() == [1000] * 10
+    assert len(real.train) == 60000 and len(real.val) == 10000
+
+
+@needs_debian
+def test_real_files_are_found_without_help(real, monkeypatch):
+    monkeypatch.setattr(data, "DEBIAN_DIR", DEBIAN)
+    assert data.fashion_mnist_dir(download=False) == DEBIAN
+
+
+@needs_debian
+def test_real_resized_batches():
+    fmnist = data.FashionMNIST(batch_size=100, resize=(32, 32), root=DEBIAN, download=False)
+    X, y = next(iter(fmnist.train_dataloader()))
+    assert X.shape == (100, 1, 32, 32) and X.dtype == torch.float32
+    assert 0 <= X.min() and X.max() <= 1
+    assert y.shape == (100,) and y.dtype == torch.int64
+    image, label = fmnist.val[3]
+    assert image.shape == (1, 32, 32) and isinstance(label, int)
+
+
+@needs_debian
+def test_real_unresized_batch_is_raw_over_255(real):
+    X, y = next(iter(real.val_dataloader()))
+    assert torch.equal(X, real.val.data[:256].unsqueeze(1).float() / 255)
+    assert torch.equal(y, real.val.targets[:256])
+    assert torch.equal(real.val[0][0], X[0])
+
+
+@needs_debian
+def test_real_shuffle_is_reproducible_and_changes_per_epoch():
+    first, second = (data.FashionMNIST(root=DEBIAN, download=False, batch_size=300,
+                                       n_train=3000).train_dataloader() for _ in range(2))
+    epoch1 = [y for _, y in first]
+    assert all(torch.equal(a, b) for a, b in zip(epoch1, (y for _, y in second)))
+    epoch2 = [y for _, y in first]
+    assert not torch.equal(epoch1[0], epoch2[0])
+    assert torch.equal(torch.cat(epoch1).sort().values, torch.cat(epoch2).sort().values)
+
+
+@needs_debian
+def test_real_number_of_batches(real):
+    assert len(real.train_dataloader()) == math.ceil(60000 / 256) == 235
+    assert len(real.val_dataloader()) == math.ceil(10000 / 256) == 40
+
+
+@needs_debian
+def test_real_subset(real):
+    small = data.FashionMNIST(root=DEBIAN, download=False, n_train=1000, n_val=500)
+    assert len(small.train) == 1000 and len(small.val) == 500
+    assert torch.equal(small.train.data, real.train.data[:1000])
+    assert len(torch.unique(small.train.targets)) == 10
+    with pytest.raises(ValueError, match="n_train.*60000.*60001"):
+        data.FashionMNIST(root=DEBIAN, download=False, n_train=60001)
+
+
+@needs_debian
+def test_real_visualize(real):
+    import matplotlib.pyplot as plt
+
+    batch = next(iter(real.val_dataloader()))
+    axes = real.visualize(batch, nrows=2, ncols=4)
+    assert len(axes) == 8
+    assert [ax.get_title() for ax in axes] == real.text_labels(batch[1][:8])
+    axes = real.visualize(batch, labels=["a", "b"])
+    assert [ax.get_title() for ax in axes[:3]] == ["a", "b", ""]
+    assert all(ax.images for ax in axes)
+    plt.close("all")
+
+
+# --- The module on fake data --------------------------------------------------
+
+
+def test_fake_module_loads_and_batches(fake, tmp_path):
+    root = write_files(tmp_path / "root", fake)
+    fmnist = data.FashionMNIST(batch_size=5, resize=14, root=root)
+    assert fmnist.source == root and fmnist.resize == (14, 14)
+    assert len(fmnist.train) == 12 and len(fmnist.val) == 6
+    batches = list(fmnist.val_dataloader())
+    assert [len(y) for _, y in batches] == [5, 1]
+    assert batches[0][0].shape == (5, 1, 14, 14)
+    assert fmnist.num_classes == 10
+
+
+def test_text_labels(fake, tmp_path):
+    fmnist = data.FashionMNIST(root=write_files(tmp_path / "root", fake))
+    assert fmnist.text_labels([0, 9]) == ["t-shirt", "ankle boot"]
+    assert fmnist.text_labels(torch.tensor([1, 7])) == ["trouser", "sneaker"]
+    assert len(set(fmnist.text_labels(range(10)))) == 10
+    with pytest.raises(ValueError, match="0..9"):
+        fmnist.text_labels([10])
+
+
+@pytest.mark.parametrize("resize", [0, -3, 2.5, True, (28,), (28, 0), (28, "a"), "28"])
+def test_bad_resize_is_refused_before_loading(resize):
+    with pytest.raises((TypeError, ValueError), match=rf"resize.*{re.escape(repr(resize))}"):
+        data.FashionMNIST(resize=resize, download=False)
+
+
+@pytest.mark.parametrize("argument, value", [
+    ("batch_size", 0), ("batch_size", 2.0), ("n_train", 0), ("n_val", -1),
+    ("seed", -1), ("seed", "x"),
+])
+def test_bad_arguments_are_named(argument, value):
+    with pytest.raises((TypeError, ValueError), match=rf"{argument}.*{re.escape(repr(value))}"):
+        data.FashionMNIST(download=False, **{argument: value})
+
+
+# --- TensorLoader -------------------------------------------------------------
+
+
+def numbered(n):
+    """n images whose pixel [0, 0] holds their index, and labels = index % 10."""
+    images = torch.zeros(n, 28, 28, dtype=torch.uint8)
+    images[:, 0, 0] = torch.arange(n)
+    return images, torch.arange(n) % 10
+
+
+def indices(batches):
+    return [int(i) for X, _ in batches for i in (X[:, 0, 0, 0] * 255).round()]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 60), batch_size=st.integers(1, 70), shuffle=st.booleans(),
+       seed=st.integers(0, 2**40))
+def test_loader_visits_every_example_once(n, batch_size, shuffle, seed):
+    loader = data.TensorLoader(*numbered(n), batch_size, shuffle=shuffle, seed=seed)
+    batches = list(loader)
+    assert len(batches) == len(loader) == math.ceil(n / batch_size)
+    assert all(len(y) == batch_size for _, y in batches[:-1])
+    seen = indices(batches)
+    assert sorted(seen) == list(range(n))
+    assert seen == sorted(seen) or shuffle
+    for X, y in batches:  # each label still travels with its image
+        assert torch.equal(y, (X[:, 0, 0, 0] * 255).round().long() % 10)
+
+
+def test_loader_seeding():
+    images, labels = numbered(100)
+    a = data.TensorLoader(images, labels, 10, shuffle=True, seed=3)
+    b = data.TensorLoader(images, labels, 10, shuffle=True, seed=3)
+    c = data.TensorLoader(images, labels, 10, shuffle=True, seed=4)
+    a1, a2 = indices(a), indices(a)
+    assert a1 == indices(b) and a2 == indices(b)
+    assert a1 != a2 and a1 != indices(c)
+
+
+def test_loader_resizes_whole_batches_into_unit_range():
+    images = torch.randint(0, 256, (9, 28, 28), dtype=torch.uint8)
+    for size in [(56, 40), (7, 7), 224]:
+        X, y = next(iter(data.TensorLoader(images, torch.zeros(9), 9, resize=size)))
+        expected = (size, size) if isinstance(size, int) else size
+        assert X.shape == (9, 1, *expected) and y.dtype == torch.int64
+        assert 0 <= X.min() and X.max() <= 1
+
+
+def test_loader_rejects_mismatched_labels():
+    with pytest.raises(ValueError, match="labels"):
+        data.TensorLoader(*numbered(5)[:1], torch.zeros(4), 2)
+
+
+# --- read_idx and damaged files ----------------------------------------------
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_read_idx_round_trip(tmp_path, gz):
+    files = fake_files()
+    write_files(tmp_path, files, gz=gz)
+    suffix = ".gz" if gz else ""
+    images = data.read_idx(tmp_path / f"train-images-idx3-ubyte{suffix}")
+    labels = data.read_idx(tmp_path / f"train-labels-idx1-ubyte{suffix}")
+    assert images.shape == (12, 28, 28) and images.dtype == torch.uint8
+    assert images[:, 0, 0].tolist() == list(range(12))
+    assert labels.tolist() == [i % 10 for i in range(12)]
+
+
+GOOD = idx_bytes(torch.zeros(2, 3, 4, dtype=torch.uint8))
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"\x00\x00\x08\x02" + GOOD[4:], "bad magic number 0x00000802"),
+    (GOOD[:-5], "truncated: .* expected 40 bytes, got 35"),
+    (GOOD[:10], "truncated: expected a 16-byte header, got 10"),
+    (b"", "truncated"),
+    (GOOD + b"extra", "header/payload mismatch: .* expected 40 bytes, got 45"),
+])
+def test_damaged_idx_files(tmp_path, content, problem):
+    path = tmp_path / "broken-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(content))
+    with pytest.raises(data.DataError, match=problem) as info:
+        data.read_idx(path)
+    assert str(path) in str(info.value) and "Delete" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(GOOD)[:-12]])
+def test_corrupt_gzip(tmp_path, content):
+    path = tmp_path / "broken-idx3-ubyte.gz"
+    path.write_bytes(content)
+    with pytest.raises(data.DataError, match="corrupt gzip") as info:
+        data.read_idx(path)
+    assert str(path) in str(info.value) and "Delete" in str(info.value)
+
+
+def test_missing_idx_file(tmp_path):
+    with pytest.raises(data.DataError, match="does not exist"):
+        data.read_idx(tmp_path / "nothing.gz")
+
+
+def test_damaged_package_file_says_reinstall(tmp_path):
+    path = write_files(data.DEBIAN_DIR, {"x": GOOD[:-1]}) / "x.gz"
+    with pytest.raises(data.DataError, match="apt install --reinstall dataset-fashion-mnist"):
+        data.read_idx(path)
+
+
+def test_wrong_digest_names_file_and_digests(fake, tmp_path, monkeypatch):
+    root = write_files(tmp_path / "root", fake)
+    monkeypatch.setitem(data.SHA256, "t10k-labels-idx1-ubyte", "0" * 64)
+    with pytest.raises(data.DataError) as info:
+        data.fashion_mnist_dir(root)
+    message = str(info.value)
+    assert str(root / "t10k-labels-idx1-ubyte.gz") in message
+    assert "0" * 64 in message and sha256(fake["t10k-labels-idx1-ubyte"]) in message
+    assert "Delete" in message
+
+
+def test_corrupt_gzip_found_while_verifying(fake, tmp_path):
+    root = write_files(tmp_path / "root", fake)
+    (root / "train-labels-idx1-ubyte.gz").write_bytes(b"garbage")
+    with pytest.raises(data.DataError, match="train-labels-idx1-ubyte.gz: corrupt gzip"):
+        data.fashion_mnist_dir(root, download=False)
+
+
+def test_digests_are_cached_per_file_version(fake, tmp_path, monkeypatch):
+    root = write_files(tmp_path / "root", fake)
+    calls = []
+    real_sha256 = data._sha256
+    monkeypatch.setattr(data, "_sha256", lambda *args: calls.append(args) or real_sha256(*args))
+    data.fashion_mnist_dir(root)
+    data.fashion_mnist_dir(root)
+    assert len(calls) == 4
+    # A rewritten file is a new version: hashed again, and the damage is caught.
+    (root / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(GOOD))
+    with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte.gz: SHA-256"):
+        data.fashion_mnist_dir(root)
+    assert len(calls) == 5
+
+
+def test_image_label_count_mismatch(tmp_path, monkeypatch):
+    files = fake_files(n_train_labels=11)
+    monkeypatch.setattr(data, "SHA256", {name: sha256(raw) for name, raw in files.items()})
+    root = write_files(tmp_path / "root", files)
+    with pytest.raises(data.DataError, match="12 images but .* 11 labels") as info:
+        data.FashionMNIST(root=root)
+    assert "train-images-idx3-ubyte.gz" in str(info.value)
+    assert "train-labels-idx1-ubyte.gz" in str(info.value)
+
+
+def test_labels_where_images_belong(tmp_path, monkeypatch):
+    files = fake_files()
+    files["t10k-images-idx3-ubyte"] = files["t10k-labels-idx1-ubyte"]
+    monkeypatch.setattr(data, "SHA256", {name: sha256(raw) for name, raw in files.items()})
+    with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte.gz: holds labels"):
+        data.FashionMNIST(root=write_files(tmp_path / "root", files))
+
+
+# --- Where the files are found ------------------------------------------------
+
+
+def test_search_order(fake, tmp_path, monkeypatch):
+    places = {
+        "root": tmp_path / "root",
+        "env": tmp_path / "env",
+        "cache": cache(tmp_path),
+        "debian": data.DEBIAN_DIR,
+    }
+    for directory in places.values():
+        write_files(directory, fake)
+    monkeypatch.setenv(data.ENV_VAR, str(places["env"]))
+    assert data.fashion_mnist_dir(places["root"]) == places["root"]
+    assert data.fashion_mnist_dir() == places["env"]
+    monkeypatch.delenv(data.ENV_VAR)
+    assert data.fashion_mnist_dir() == places["cache"]
+    (places["cache"] / "train-images-idx3-ubyte.gz").unlink()  # incomplete: skipped
+    assert data.fashion_mnist_dir() == places["debian"]
+
+
+def test_incomplete_root_falls_through(fake, tmp_path, monkeypatch):
+    root = write_files(tmp_path / "root", fake, names=NAMES[:3])
+    env = write_files(tmp_path / "env", fake, gz=False)  # plain files count too
+    monkeypatch.setenv(data.ENV_VAR, str(env))
+    assert data.fashion_mnist_dir(root, download=False) == env
+    assert data.FashionMNIST(root=root, download=False).source == env
+
+
+def test_nothing_found_without_download(fake, tmp_path, monkeypatch):
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "env"))
+    root = write_files(tmp_path / "root", fake, names=NAMES[:1])
+    with pytest.raises(data.DataError) as info:
+        data.fashion_mnist_dir(root, download=False)
+    message = str(info.value)
+    for place in [root, tmp_path / "env", cache(tmp_path), data.DEBIAN_DIR]:
+        assert str(place) in message
+    assert "missing train-labels-idx1-ubyte" in message
+    assert "download=False" in message
+    assert "sudo apt install dataset-fashion-mnist" in message
+    assert "export D2LMINI_DATA=" in message
+    assert not cache(tmp_path).exists()
+
+
+# --- Downloading ----------------------------------------------------------------
+
+
+def listing(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_download_into_cache(server, fake, tmp_path):
+    fmnist = data.FashionMNIST(batch_size=4)
+    assert fmnist.source == cache(tmp_path)
+    assert listing(fmnist.source) == sorted(f"{name}.gz" for name in NAMES)
+    assert fmnist.train.data[:, 0, 0].tolist() == list(range(12))
+    assert len(server.requests) == 4
+    data.FashionMNIST()  # found now: nothing fetched again
+    assert len(server.requests) == 4
+
+
+def test_download_into_root_only_what_is_missing(server, fake, tmp_path):
+    root = write_files(tmp_path / "root", fake, names=NAMES[:2])
+    assert data.fashion_mnist_dir(root) == root
+    assert sorted(server.requests) == sorted(f"/{name}.gz" for name in NAMES[2:])
+    assert len(listing(root)) == 4
+
+
+def test_download_falls_back_to_the_next_url(server, monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "URLS", (server.url + "missing/", server.url))
+    assert data.fashion_mnist_dir() == cache(tmp_path)
+    assert len(server.requests) == 8
+
+
+@pytest.mark.parametrize("mode, problem", [
+    ("wrong", "wrong content: SHA-256"),
+    ("die", "connection closed after [0-9]+ of [0-9]+ bytes"),
+    ("404", "HTTP Error 404"),
+])
+def test_failed_download_leaves_nothing_and_retry_succeeds(server, tmp_path, mode, problem):
+    server.mode = mode
+    with pytest.raises(data.DataError, match=problem) as info:
+        data.fashion_mnist_dir()
+    message = str(info.value)
+    assert server.url in message and "sudo apt install dataset-fashion-mnist" in message
+    assert listing(cache(tmp_path)) == []
+    server.mode = "ok"
+    assert data.fashion_mnist_dir() == cache(tmp_path)
+    assert len(listing(cache(tmp_path))) == 4
+
+
+def test_interrupted_download_leaves_no_temp_file(server, tmp_path, monkeypatch):
+    def interrupted(url, out):
+        out.write(b"half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data, "_stream", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        data.fashion_mnist_dir()
+    assert listing(cache(tmp_path)) == []
+
+
+def test_unwritable_cache(server, tmp_path, monkeypatch):
+    # Tests run as root, which ignores chmod; a path below a regular file
+    # can never become a directory, for root or anyone.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    with pytest.raises(data.DataError, match="Cannot download.*D2LMINI_DATA"):
+        data.fashion_mnist_dir()
+    assert server.requests == []
+
+
+CHILD = """
+import json, sys
+from pathlib import Path
+from d2lmini import data
+config = json.loads(sys.argv[1])
+data.URLS, data.SHA256 = tuple(config["urls"]), config["sha256"]
+data.DEBIAN_DIR = Path(config["debian"])
+fmnist = data.FashionMNIST(root=config["root"])
+print(len(fmnist.train), len(fmnist.val))
+"""
+
+
+def test_two_processes_download_at_once(server, tmp_path):
+    server.mode = "together"
+    root = tmp_path / "shared"
+    config = json.dumps({"urls": [server.url], "sha256": data.SHA256,
+                         "debian": str(data.DEBIAN_DIR), "root": str(root)})
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    children = [subprocess.Popen([sys.executable, "-c", CHILD, config], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        assert out.split() == ["12", "6"]
+    assert len(server.requests) == 8  # both really downloaded every file
+    assert listing(root) == sorted(f"{name}.gz" for name in NAMES)
+    assert data.fashion_mnist_dir(root, download=False) == root

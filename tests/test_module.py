@@ -1,0 +1,129 @@
+"""Module, Classifier, add_to_class, init_cnn, layer_summary, HyperParameters."""
+import pytest
+import torch
+from torch import nn
+
+import d2lmini as d2l
+
+
+def test_save_hyperparameters_keeps_arguments_only():
+    class Model(d2l.HyperParameters):
+        def __init__(self, lr=0.1, num_classes=10, _private=1, skip=2):
+            local_before_save = "not a hyperparameter"  # noqa: F841
+            self.save_hyperparameters(ignore=["skip"])
+
+    model = Model(lr=0.5)
+    assert model.hparams == {"lr": 0.5, "num_classes": 10}
+    assert model.lr == 0.5 and model.num_classes == 10
+    assert not hasattr(model, "skip") and not hasattr(model, "local_before_save")
+
+
+def test_add_to_class_adds_method_and_returns_function():
+    class A:
+        pass
+
+    @d2l.add_to_class(A)
+    def double(self, x):
+        return 2 * x
+
+    assert A().double(3) == 6
+    assert double(None, 4) == 8  # the name is still the function, not None
+
+
+def lenet():
+    return nn.Sequential(
+        nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.LazyConv2d(16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.LazyLinear(120), nn.Sigmoid(),
+        nn.LazyLinear(84), nn.Sigmoid(),
+        nn.LazyLinear(10))
+
+
+def test_layer_summary_prints_d2l_lenet_shapes(capsys):
+    d2l.layer_summary(lenet(), (1, 1, 28, 28))
+    lines = capsys.readouterr().out.strip().splitlines()
+    shapes = [line.split("torch.Size(")[1].rstrip(")") for line in lines]
+    assert lines[0].startswith("Conv2d output shape:")
+    assert shapes == ["[1, 6, 28, 28]", "[1, 6, 28, 28]", "[1, 6, 14, 14]",
+                      "[1, 16, 10, 10]", "[1, 16, 10, 10]", "[1, 16, 5, 5]", "[1, 400]",
+                      "[1, 120]", "[1, 120]", "[1, 84]", "[1, 84]", "[1, 10]"]
+
+
+def test_layer_summary_leaves_batchnorm_statistics_alone():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    before = net[1].running_mean.clone()
+    d2l.layer_summary(net, (2, 1, 8, 8))
+    assert torch.equal(net[1].running_mean, before)
+    assert net.training
+
+
+def test_layer_summary_names_the_failing_layer():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(10, 2))
+    with pytest.raises(ValueError, match=r"layer 2 .*Linear.*shape \(1, 144\)"):
+        d2l.layer_summary(net, (1, 1, 8, 8))
+
+
+@pytest.mark.parametrize("shape", [(), (1, 0, 28, 28), (1, 1, 28.0, 28), (1, True, 2, 2)])
+def test_layer_summary_rejects_bad_shapes(shape):
+    with pytest.raises(ValueError, match="X_shape"):
+        d2l.layer_summary(lenet(), shape)
+
+
+def _is_xavier_uniform(weight):
+    fan_out, fan_in = weight.shape[0], weight[0].numel()
+    receptive = weight[0, 0].numel() if weight.dim() > 2 else 1
+    bound = (6 / (fan_in + fan_out * receptive)) ** 0.5
+    return weight.abs().max().item() <= bound + 1e-6 and weight.abs().max().item() > 0.5 * bound
+
+
+def test_init_cnn_initializes_lazy_layers_before_their_first_forward():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.LazyConv2d(64, kernel_size=3), nn.Flatten(), nn.LazyLinear(512))
+    net.apply(d2l.init_cnn)  # d2l's version silently does nothing here
+    net(torch.zeros(1, 1, 8, 8))
+    conv, linear = net[0], net[2]
+    for layer in (conv, linear):
+        assert _is_xavier_uniform(layer.weight.detach())
+    # PyTorch's default (kaiming-uniform, a=sqrt(5)) for this conv is a much
+    # smaller bound, 1/sqrt(fan_in) = 1/3; xavier's is sqrt(6/(9+576)) = 0.101.
+    assert conv.weight.abs().max() < 0.102
+
+
+def test_init_cnn_changes_initialized_layers_and_skips_others():
+    torch.manual_seed(0)
+    linear, relu = nn.Linear(100, 100), nn.ReLU()
+    before = linear.weight.detach().clone()
+    d2l.init_cnn(linear)
+    d2l.init_cnn(relu)
+    assert not torch.equal(before, linear.weight)
+    assert _is_xavier_uniform(linear.weight.detach())
+
+
+def test_apply_init_runs_forward_then_init():
+    class Net(d2l.Classifier):
+        def __init__(self):
+            super().__init__()
+            self.net = lenet()
+
+    model = Net()
+    model.apply_init([torch.zeros(2, 1, 28, 28)], d2l.init_cnn)
+    assert model.net[0].weight.shape == (6, 1, 5, 5)
+    assert _is_xavier_uniform(model.net[0].weight.detach())
+
+
+def test_classifier_accuracy_and_loss_match_torch():
+    model = d2l.Classifier()
+    Y_hat = torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0], [0.0, 1.0]])
+    Y = torch.tensor([0, 1, 1, 1])
+    assert model.accuracy(Y_hat, Y).item() == 0.75
+    assert model.accuracy(Y_hat, Y, averaged=False).tolist() == [1, 1, 0, 1]
+    expected = nn.functional.cross_entropy(Y_hat, Y)
+    assert torch.allclose(model.loss(Y_hat, Y), expected)
+
+
+def test_module_without_net_says_what_to_do():
+    with pytest.raises(NotImplementedError, match="self.net"):
+        d2l.Module()(torch.zeros(1))

@@ -1,0 +1,442 @@
+"""Tests for d2lmini.ops: the book's examples, then PyTorch as the reference.
+
+Like micrograd's tests, each hand-written op is run next to the PyTorch
+function it explains (F.conv2d, F.max_pool2d, ...) on random inputs, and
+the two must agree in value and in gradient.
+"""
+import pytest
+import torch
+from hypothesis import assume, given, settings, strategies as st
+from torch import nn
+from torch.nn import functional as F
+
+from d2lmini import ops
+
+PROPERTY = settings(max_examples=60, deadline=None)
+seeds = st.integers(0, 2**31 - 1)
+
+
+def randn(seed, *shape):
+    """A reproducible float64 tensor (float64 so comparisons can be tight)."""
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def t(rows):
+    return torch.tensor(rows, dtype=torch.float32)
+
+
+# ------------------------------------------------------ the book's examples
+
+X3 = t([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+
+
+@pytest.mark.parametrize("corr", [ops.corr2d, ops.corr2d_vectorized])
+def test_corr2d_textbook_example(corr):
+    assert torch.equal(corr(X3, t([[0, 1], [2, 3]])), t([[19, 25], [37, 43]]))
+
+
+@pytest.mark.parametrize("corr", [ops.corr2d, ops.corr2d_vectorized])
+def test_edge_detection_finds_vertical_edges_only(corr):
+    X = torch.ones((6, 8))
+    X[:, 2:6] = 0
+    K = t([[1, -1]])
+    expected = torch.zeros((6, 7))
+    expected[:, 1], expected[:, 5] = 1, -1
+    assert torch.equal(corr(X, K), expected)
+    assert torch.equal(corr(X.t(), K), torch.zeros((8, 5)))
+
+
+def test_conv2d_layer_built_on_corr2d_learns_the_edge_kernel():
+    # d2l §7.2.2-7.2.4: a layer whose forward is corr2d, trained by hand.
+    class Conv2D(nn.Module):
+        def __init__(self, kernel_size):
+            super().__init__()
+            self.weight = nn.Parameter(torch.rand(kernel_size, generator=torch.Generator().manual_seed(0)))
+
+        def forward(self, x):
+            return ops.corr2d(x, self.weight)
+
+    X = torch.ones((6, 8))
+    X[:, 2:6] = 0
+    Y = ops.corr2d(X, t([[1, -1]]))
+    layer = Conv2D((1, 2))
+    for _ in range(30):
+        loss = ((layer(X) - Y) ** 2).sum()
+        layer.zero_grad()
+        loss.backward()
+        layer.weight.data -= 3e-2 * layer.weight.grad
+    assert torch.allclose(layer.weight.data, t([[1, -1]]), atol=0.05)
+
+
+XC = t([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+KC = t([[[0, 1], [2, 3]], [[1, 2], [3, 4]]])
+
+
+def test_corr2d_multi_in_textbook_example():
+    assert torch.equal(ops.corr2d_multi_in(XC, KC), t([[56, 72], [104, 120]]))
+
+
+def test_corr2d_multi_in_out_textbook_example():
+    Y = ops.corr2d_multi_in_out(XC, torch.stack((KC, KC + 1, KC + 2), 0))
+    assert Y.shape == (3, 2, 2)
+    assert torch.equal(Y[0], t([[56, 72], [104, 120]]))
+
+
+def test_1x1_as_matrix_product_equals_the_loop_version():
+    X, K = randn(0, 3, 3, 3), randn(1, 2, 3, 1, 1)
+    Y1 = ops.corr2d_multi_in_out_1x1(X, K)
+    assert Y1.shape == (2, 3, 3)
+    assert torch.allclose(Y1, ops.corr2d_multi_in_out(X, K))
+
+
+def test_pool2d_textbook_example():
+    assert torch.equal(ops.pool2d(X3, (2, 2)), t([[4, 5], [7, 8]]))
+    assert torch.equal(ops.pool2d(X3, (2, 2), "avg"), t([[2, 3], [5, 6]]))
+
+
+@pytest.mark.parametrize("args, kwargs, expected", [
+    ((3,), {}, [[10]]),
+    ((3,), {"padding": 1, "stride": 2}, [[5, 7], [13, 15]]),
+    (((2, 3),), {"stride": (2, 3), "padding": (0, 1)}, [[5, 7], [13, 15]]),
+])
+def test_pool2d_agrees_with_maxpool2d_textbook_settings(args, kwargs, expected):
+    X = torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4))
+    assert torch.equal(nn.MaxPool2d(*args, **kwargs)(X)[0, 0], t(expected))
+    # nn.MaxPool2d's stride defaults to the window; pool2d's to 1, so pass it.
+    kwargs = {"stride": args[0], **kwargs}
+    assert torch.equal(ops.pool2d(X[0, 0], *args, **kwargs), t(expected))
+
+
+def test_pool2d_default_stride_is_one_like_d2l():
+    X = torch.arange(16, dtype=torch.float32).reshape(4, 4)
+    assert ops.pool2d(X, 3).shape == (2, 2)
+    assert torch.equal(ops.pool2d(X, 3), F.max_pool2d(X[None, None], 3, stride=1)[0, 0])
+
+
+@pytest.mark.parametrize("kwargs, shape", [
+    ({"kernel_size": 3, "padding": 1}, (8, 8)),
+    ({"kernel_size": (5, 3), "padding": (2, 1)}, (8, 8)),
+    ({"kernel_size": 3, "padding": 1, "stride": 2}, (4, 4)),
+    ({"kernel_size": (3, 5), "padding": (0, 1), "stride": (3, 4)}, (2, 2)),
+])
+def test_comp_conv2d_textbook_shapes(kwargs, shape):
+    torch.manual_seed(0)
+    assert ops.comp_conv2d(nn.LazyConv2d(1, **kwargs), torch.rand(size=(8, 8))).shape == shape
+    assert ops.conv_output_shape(8, **kwargs) == shape
+
+
+def test_conv_output_size_takes_total_padding_as_d2l_writes_it():
+    # p = 3 total: one row on one side and two on the other, as d2l allows.
+    X = torch.ones((1, 1, 7, 7))
+    padded = F.pad(X, (1, 2, 1, 2))
+    assert F.conv2d(padded, torch.ones((1, 1, 3, 3)), stride=2).shape[-1] == \
+        ops.conv_output_size(7, 3, p=3, s=2)
+
+
+# ------------------------------------------- properties, PyTorch as reference
+
+@st.composite
+def image_and_kernel(draw, max_side=8):
+    h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    return h, w, draw(st.integers(1, h)), draw(st.integers(1, w)), draw(seeds)
+
+
+@pytest.mark.parametrize("corr", [ops.corr2d, ops.corr2d_vectorized])
+@PROPERTY
+@given(image_and_kernel())
+def test_corr2d_matches_conv2d(corr, case):
+    h, w, kh, kw, seed = case
+    X, K = randn(seed, h, w), randn(seed + 1, kh, kw)
+    assert torch.allclose(corr(X, K), F.conv2d(X[None, None], K[None, None])[0, 0])
+
+
+@pytest.mark.parametrize("corr", [ops.corr2d, ops.corr2d_vectorized])
+@PROPERTY
+@given(image_and_kernel(max_side=6))
+def test_corr2d_gradient_matches_conv2d(corr, case):
+    h, w, kh, kw, seed = case
+    X, K = randn(seed, h, w).requires_grad_(), randn(seed + 1, kh, kw).requires_grad_()
+    upstream = randn(seed + 2, h - kh + 1, w - kw + 1)
+    mine = torch.autograd.grad((corr(X, K) * upstream).sum(), (X, K))
+    ref = torch.autograd.grad((F.conv2d(X[None, None], K[None, None])[0, 0] * upstream).sum(), (X, K))
+    assert all(torch.allclose(a, b) for a, b in zip(mine, ref))
+
+
+@PROPERTY
+@given(image_and_kernel(max_side=6), st.integers(1, 3), st.integers(1, 3))
+def test_multi_channel_ops_match_conv2d(case, c_i, c_o):
+    h, w, kh, kw, seed = case
+    X, K = randn(seed, c_i, h, w), randn(seed + 1, c_o, c_i, kh, kw)
+    ref = F.conv2d(X[None], K)[0]
+    assert torch.allclose(ops.corr2d_multi_in(X, K[0]), ref[0])
+    assert torch.allclose(ops.corr2d_multi_in_out(X, K), ref)
+    K1 = K[:, :, :1, :1]
+    assert torch.allclose(ops.corr2d_multi_in_out_1x1(X, K1), F.conv2d(X[None], K1)[0])
+
+
+@st.composite
+def pool_case(draw):
+    ph, pw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    pad = (draw(st.integers(0, ph // 2)), draw(st.integers(0, pw // 2)))
+    h = draw(st.integers(max(1, ph - 2 * pad[0]), 8))
+    w = draw(st.integers(max(1, pw - 2 * pad[1]), 8))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    return randn(draw(seeds), h, w), (ph, pw), stride, pad
+
+
+@pytest.mark.parametrize("mode, reference", [("max", F.max_pool2d), ("avg", F.avg_pool2d)])
+@PROPERTY
+@given(pool_case())
+def test_pool2d_matches_pytorch_in_value_and_gradient(mode, reference, case):
+    X, size, stride, pad = case
+    X.requires_grad_()
+    mine = ops.pool2d(X, size, mode, stride=stride, padding=pad)
+    ref = reference(X[None, None], size, stride=stride, padding=pad)[0, 0]
+    assert torch.allclose(mine, ref)
+    # Random float64 inputs have no ties, so max picks the same pixel in both.
+    upstream = torch.rand_like(ref)
+    grads = [torch.autograd.grad((Y * upstream).sum(), X)[0] for Y in (mine, ref)]
+    assert torch.allclose(*grads)
+
+
+@st.composite
+def layer_settings(draw, pool=False):
+    k = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    most = (k[0] // 2, k[1] // 2) if pool else (3, 3)  # PyTorch's pooling rule
+    return dict(input_size=(draw(st.integers(1, 16)), draw(st.integers(1, 16))),
+                kernel_size=k,
+                padding=(draw(st.integers(0, most[0])), draw(st.integers(0, most[1]))),
+                stride=(draw(st.integers(1, 4)), draw(st.integers(1, 4))),
+                dilation=(draw(st.integers(1, 3)), draw(st.integers(1, 3))))
+
+
+def check_shape_against(layer, settings_):
+    X = torch.zeros((1, 1) + settings_["input_size"])
+    try:
+        expected = tuple(layer(X).shape[2:])
+    except RuntimeError:  # PyTorch: the output would be empty
+        with pytest.raises(ValueError, match="is larger than the"):
+            ops.conv_output_shape(**settings_)
+        return
+    assert ops.conv_output_shape(**settings_) == expected
+
+
+@PROPERTY
+@given(layer_settings())
+def test_conv_output_shape_matches_conv2d(s):
+    layer = nn.Conv2d(1, 1, s["kernel_size"], stride=s["stride"], padding=s["padding"],
+                      dilation=s["dilation"], bias=False)
+    check_shape_against(layer, s)
+
+
+@PROPERTY
+@given(layer_settings(pool=True))
+def test_conv_output_shape_matches_maxpool2d(s):
+    layer = nn.MaxPool2d(s["kernel_size"], stride=s["stride"], padding=s["padding"],
+                         dilation=s["dilation"])
+    check_shape_against(layer, s)
+
+
+# ---------------------------------------------------------------- errors
+
+X34, K22 = torch.zeros((3, 4)), torch.zeros((2, 2))
+X234, K322 = torch.zeros((2, 3, 4)), torch.zeros((3, 2, 2))
+
+ERRORS = [
+    # tensors: type, rank, dtype, emptiness, finiteness, agreement
+    (lambda: ops.corr2d([[1.0]], K22), TypeError, "X must be a torch.Tensor, got list"),
+    (lambda: ops.corr2d(torch.ones(1, 6, 8), K22), ValueError,
+     r"corr2d: X must be a 2-D tensor \(height, width\), got shape \(1, 6, 8\); "
+     r"for a batch use nn.Conv2d or squeeze"),
+    (lambda: ops.corr2d_vectorized(X34, torch.ones(3)), ValueError,
+     r"K must be a 2-D tensor .* got shape \(3,\); reshape it"),
+    (lambda: ops.corr2d(torch.ones((3, 4), dtype=torch.int64), K22), TypeError,
+     r"X must hold floating-point .* torch.int64; convert it with X.float\(\)"),
+    (lambda: ops.corr2d(X34, torch.ones((2, 2), dtype=torch.int32)), TypeError, r"K .* K.float\(\)"),
+    (lambda: ops.corr2d(torch.zeros((0, 4)), K22), ValueError, r"X is empty \(shape \(0, 4\)\)"),
+    (lambda: ops.corr2d(t([[1, float("nan")]]), t([[1]])), ValueError, "X contains NaN or inf"),
+    (lambda: ops.corr2d_vectorized(X34, t([[float("inf")]])), ValueError, "K contains NaN or inf"),
+    (lambda: ops.corr2d(X34.double(), K22), TypeError, "X is torch.float64 .* K is torch.float32"),
+    (lambda: ops.corr2d(X34, torch.zeros((5, 5))), ValueError,
+     "corr2d: kernel 5x5 is larger than the 3x4 input; use a smaller kernel or pad the input"),
+    (lambda: ops.corr2d_vectorized(X34, torch.zeros((1, 5))), ValueError, "kernel 1x5 .* 3x4 input"),
+    # channels
+    (lambda: ops.corr2d_multi_in(X34, K22), ValueError,
+     r"X must be a 3-D tensor \(channels, height, width\)"),
+    (lambda: ops.corr2d_multi_in(X234, K322), ValueError,
+     r"X has 2 input channels but K has 3 \(K.shape\[0\]\)"),
+    (lambda: ops.corr2d_multi_in(X234, torch.zeros((2, 4, 4))), ValueError, "kernel 4x4 .* 3x4 input"),
+    (lambda: ops.corr2d_multi_in_out(X234, K322), ValueError, "K must be a 4-D tensor"),
+    (lambda: ops.corr2d_multi_in_out(X234, torch.zeros((1, 3, 2, 2))), ValueError,
+     r"X has 2 input channels but K has 3 \(K.shape\[1\]\)"),
+    (lambda: ops.corr2d_multi_in_out_1x1(X234, torch.zeros((1, 2, 3, 3))), ValueError,
+     "K must hold 1x1 kernels, got 3x3.*use corr2d_multi_in_out"),
+    (lambda: ops.corr2d_multi_in_out_1x1(X234, torch.zeros((1, 5, 1, 1))), ValueError,
+     "X has 2 input channels but K has 5"),
+    # pooling
+    (lambda: ops.pool2d(X34, 2, "min"), ValueError, "mode must be 'max' or 'avg', got 'min'"),
+    (lambda: ops.pool2d(X34, 2, padding=2), ValueError, "padding 2 is more than half the 2x2 window"),
+    (lambda: ops.pool2d(X34, (3, 2), padding=(1, 2)), ValueError, r"padding \(1, 2\) is more than half"),
+    (lambda: ops.pool2d(X34, 2, stride=0), ValueError, "stride must be at least 1, got 0"),
+    (lambda: ops.pool2d(X34, 2, padding=-1), ValueError, "padding must be at least 0, got -1"),
+    (lambda: ops.pool2d(X34, 2, stride=True), TypeError, r"stride must be an int, got True \(bool\)"),
+    (lambda: ops.pool2d(X34, 1.5), TypeError, r"pool_size must be an int, got 1.5"),
+    (lambda: ops.pool2d(X34, (2, 2, 2)), TypeError, r"pool_size must be an int or a \(height, width\) pair"),
+    (lambda: ops.pool2d(X34, (0, 2)), ValueError, "pool_size must be at least 1, got 0"),
+    (lambda: ops.pool2d(torch.zeros((1, 1)), 5, padding=1), ValueError,
+     r"kernel 5x5 is larger than the 3x3 input \(after padding\)"),
+    (lambda: ops.pool2d(torch.zeros((2, 6, 8)), 2), ValueError,
+     "X must be a 2-D tensor .* for a batch use nn.MaxPool2d or nn.AvgPool2d"),
+    # comp_conv2d
+    (lambda: ops.comp_conv2d("conv", X34), TypeError, "conv2d must be a layer"),
+    (lambda: ops.comp_conv2d(nn.LazyConv2d(1, 3), X234), ValueError, "X must be a 2-D tensor"),
+    (lambda: ops.comp_conv2d(nn.LazyConv2d(2, 3), X34), ValueError, "out_channels=1"),
+    # shape arithmetic
+    (lambda: ops.conv_output_size(8, 3, s=0), ValueError, "s must be at least 1, got 0"),
+    (lambda: ops.conv_output_size(8, True), TypeError, r"k must be an int, got True"),
+    (lambda: ops.conv_output_size(8, 3, d=0), ValueError, "d must be at least 1"),
+    (lambda: ops.conv_output_size(3, 5, p=1), ValueError,
+     r"kernel 5 is larger than the 4 input \(after padding\)"),
+    (lambda: ops.conv_output_shape(8, 3, dilation=0), ValueError, "dilation must be at least 1, got 0"),
+    (lambda: ops.conv_output_shape(8, 3, stride=-2), ValueError, "stride must be at least 1, got -2"),
+    (lambda: ops.conv_output_shape(8, 3, padding=-1), ValueError, "padding must be at least 0"),
+    (lambda: ops.conv_output_shape(8, (3, 2.0)), TypeError, "kernel_size must be an int, got 2.0"),
+    (lambda: ops.conv_output_shape((0, 8), 3), ValueError, "input_size must be at least 1, got 0"),
+    (lambda: ops.conv_output_shape(4, 3, dilation=2), ValueError,
+     r"kernel 5x5 \(after dilation\) is larger than the 4x4 input"),
+    # receptive fields
+    (lambda: ops.receptive_fields([nn.Linear(2, 2)]), TypeError, r"layers\[0\] must be an nn.Conv2d"),
+    (lambda: ops.receptive_fields([(3, 1), (3, 0)]), ValueError, r"layers\[1\] stride must be at least 1"),
+    (lambda: ops.receptive_fields(nn.Conv2d(1, 1, 3)), TypeError, "layers must be a sequence"),
+    (lambda: ops.receptive_fields([(3, 1)], axis=2), ValueError, "axis must be 0 .* or 1 .*, got 2"),
+    (lambda: ops.receptive_fields([(3, 1), (3, 1)], input_size=4), ValueError,
+     r"layers\[1\] spans 3 pixels but gets only 2 .* input_size=4"),
+    (lambda: ops.receptive_field_window([(3, 1)], -1), ValueError, "index must be at least 0, got -1"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", ERRORS)
+def test_bad_arguments_get_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# -------------------------------------------------------- receptive fields
+
+def test_receptive_field_textbook_values():
+    # Two 3x3 convs see 5x5; a stride-2 layer below doubles the next growth.
+    assert ops.receptive_fields([(3, 1), (3, 1)])[-1] == (5, 1, 0)
+    assert ops.receptive_fields([(3, 2), (3, 1)]) == [(3, 2, 0), (7, 2, 0)]
+    assert ops.receptive_fields([(3, 1, 1), (2, 2), (3, 1, 1)]) == [(3, 1, -1), (4, 2, -1), (8, 2, -3)]
+
+
+def test_modules_give_the_same_fields_as_tuples():
+    net = nn.Sequential(nn.Conv2d(1, 1, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.LazyConv2d(1, 3, padding=1), nn.LazyBatchNorm2d(), nn.AvgPool2d(2, stride=1))
+    fields = ops.receptive_fields(net, input_size=28)
+    # ReLU and batch norm work pixel by pixel: the field passes through.
+    assert fields[1] == fields[0] and fields[4] == fields[3]
+    assert [fields[i] for i in (0, 2, 3, 5)] == \
+        ops.receptive_fields([(5, 1, 2), (2, 2), (3, 1, 1), (2, 1)])
+
+
+def test_axis_reads_height_or_width():
+    layers = [nn.Conv2d(1, 1, (3, 5), stride=(1, 2), padding=(0, 2), dilation=(2, 1))]
+    assert ops.receptive_fields(layers, axis=0) == [(5, 1, 0)]
+    assert ops.receptive_fields(layers, axis=1) == [(5, 2, -2)]
+
+
+def gradient_support(net, size, unit, seed=None):
+    """The (row, column) input pixels that output ``unit`` depends on.
+
+    Weights are ones and the input is positive, so every path carries a
+    positive gradient and nothing cancels: a pixel's gradient is nonzero
+    exactly when the unit can see it.
+    """
+    for module in net.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.ones_(module.weight)
+    X = torch.ones((1, 1) + size, dtype=torch.float64) if seed is None else \
+        randn(seed, 1, 1, *size).abs() + 0.1
+    X.requires_grad_()
+    net(X)[(0, 0) + unit].backward()
+    return set(map(tuple, (X.grad[0, 0] != 0).nonzero().tolist()))
+
+
+def clipped_window(layers, unit, size):
+    """The pixels of the predicted window that lie inside the input."""
+    (r0, r1), (c0, c1) = (ops.receptive_field_window(layers, unit[a], axis=a) for a in (0, 1))
+    return {(r, c) for r in range(max(r0, 0), min(r1, size[0] - 1) + 1)
+            for c in range(max(c0, 0), min(c1, size[1] - 1) + 1)}
+
+
+def conv(k, s=1, p=0, d=1):
+    return nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d, bias=False, dtype=torch.float64)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("layers, size", [
+    ([conv(3), conv(3)], (9, 9)),
+    ([conv(3, p=1), nn.AvgPool2d(2), conv(3, p=1)], (8, 8)),
+    ([conv((3, 5), s=(1, 2), p=(1, 2)), nn.AvgPool2d(3, stride=2, padding=1), conv(3, p=2)], (11, 9)),
+    ([conv(4, p="same"), conv(2, p="same"), nn.AvgPool2d((2, 3), stride=(2, 3))], (8, 9)),
+    # Padding wider than the kernel: some units see only padding.
+    ([conv(5, s=3, p=4), conv(1, p=1), nn.AvgPool2d(2, stride=1, padding=1)], (9, 6)),
+])
+def test_window_is_exactly_what_gradients_reach(layers, size):
+    # Sizes are chosen so no layer drops trailing pixels (see random_stack);
+    # then the clipped window is exactly the set of pixels a unit depends on.
+    net = nn.Sequential(*layers)
+    out = net(torch.zeros((1, 1) + size, dtype=torch.float64)).shape[2:]
+    for i in range(out[0]):
+        for j in range(out[1]):
+            assert gradient_support(net, size, (i, j)) == clipped_window(layers, (i, j), size)
+
+
+@st.composite
+def random_stack(draw):
+    """Random conv/pool layers, an input size, and whether the window is exact.
+
+    Max pooling, dilation's holes and strides longer than the kernel make a
+    unit see only part of its window. So does padding that stands in for
+    units that would have seen input pixels: padding as wide as the kernel
+    (a unit then sees only padding), or padding after a layer that dropped
+    trailing pixels. Without any of these, the clipped window is exact.
+    """
+    size = (draw(st.integers(4, 16)), draw(st.integers(4, 16)))
+    # Half the stacks avoid max pooling and holes, so exact cases are common.
+    plain = draw(st.booleans())
+    n, layers, exact = list(size), [], True
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["conv", "avg"] if plain else ["conv", "avg", "max"]))
+        k = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+        s = tuple(draw(st.integers(1, ki if plain else 3)) for ki in k)
+        most = (k[0] // 2, k[1] // 2) if kind != "conv" else (3, 3)  # PyTorch's pooling rule
+        p = (draw(st.integers(0, most[0])), draw(st.integers(0, most[1])))
+        d = (1, 1) if plain or kind == "avg" else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+        if kind == "conv":
+            layers.append(conv(k, s, p, d))
+        elif kind == "avg":
+            layers.append(nn.AvgPool2d(k, stride=s, padding=p))
+        else:
+            layers.append(nn.MaxPool2d(k, stride=s, padding=p, dilation=d))
+        exact = exact and kind != "max"
+        for a in (0, 1):
+            span = d[a] * (k[a] - 1) + 1
+            assume(span <= n[a] + 2 * p[a])  # the input is too small for this stack
+            exact = (exact and d[a] == 1 and s[a] <= k[a] and p[a] < k[a]
+                     and (n[a] + 2 * p[a] - span) % s[a] == 0)
+            n[a] = (n[a] + 2 * p[a] - span) // s[a] + 1
+    return layers, size, n, exact
+
+
+@settings(max_examples=80, deadline=None)
+@given(random_stack(), st.data())
+def test_gradients_never_reach_outside_the_window(stack, data):
+    layers, (h, w), out, exact = stack
+    i, j = data.draw(st.integers(0, out[0] - 1)), data.draw(st.integers(0, out[1] - 1))
+    seen = gradient_support(nn.Sequential(*layers), (h, w), (i, j), seed=data.draw(seeds))
+    window = clipped_window(layers, (i, j), (h, w))
+    assert seen <= window
+    if exact:
+        assert seen == window

@@ -1,0 +1,134 @@
+"""Trainer: learns on real Fashion-MNIST, records history, validates input."""
+import pytest
+import torch
+from torch import nn
+
+import d2lmini as d2l
+
+
+class SmallCNN(d2l.Classifier):
+    def __init__(self, lr=0.1):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(
+            nn.LazyConv2d(8, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.LazyLinear(10))
+
+
+class ListData:
+    """A DataModule double whose loaders are plain lists of batches."""
+
+    def __init__(self, train, val):
+        self.train, self.val = train, val
+
+    def train_dataloader(self):
+        return self.train
+
+    def val_dataloader(self):
+        return self.val
+
+
+def quiet_trainer(**kwargs):
+    return d2l.Trainer(callbacks=[], num_gpus=0, **kwargs)
+
+
+def test_trainer_learns_real_fashion_mnist_in_seconds():
+    torch.manual_seed(0)
+    data = d2l.FashionMNIST(batch_size=64, n_train=4000, n_val=1000)
+    model = SmallCNN(lr=0.1)
+    history = quiet_trainer(max_epochs=2).fit(model, data)
+    assert len(history) == 2
+    assert history.train_loss[-1] < history.train_loss[0] < 2.3
+    assert history.val_acc[-1] > 0.6  # chance is 0.1
+    assert 0 <= history.train_acc[-1] <= 1
+    assert sorted(history.last()) == ["seconds", "train_acc", "train_loss", "val_acc", "val_loss"]
+
+
+def test_epoch_means_are_weighted_by_batch_size():
+    # Two batches of sizes 3 and 1: the epoch loss is the mean over 4 examples.
+    class Fixed(d2l.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.zeros(()))
+            self.lr = 0.0
+
+        def training_step(self, batch):
+            loss = self.w * 0 + batch[0].float().mean()
+            self.plot("loss", loss, train=True)
+            return loss
+
+        def validation_step(self, batch):
+            pass
+
+    batches = [(torch.full((3,), 1.0), torch.zeros(3)), (torch.full((1,), 5.0), torch.zeros(1))]
+    history = quiet_trainer(max_epochs=1).fit(Fixed(), ListData(batches, []))
+    assert history.train_loss == [pytest.approx((3 * 1 + 5) / 4)]
+
+
+def test_callbacks_are_called_in_order():
+    calls = []
+
+    class Spy(d2l.Callback):
+        def on_fit_start(self, trainer):
+            calls.append("start")
+
+        def on_epoch_end(self, trainer):
+            calls.append(f"epoch{trainer.epoch}")
+
+        def on_fit_end(self, trainer):
+            calls.append("end")
+
+    X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
+    d2l.Trainer(max_epochs=2, num_gpus=0, callbacks=[Spy()]).fit(
+        SmallCNN(), ListData([(X, y)], [(X, y)]))
+    assert calls == ["start", "epoch0", "epoch1", "end"]
+
+
+def test_print_metrics_prints_one_line_per_epoch(capsys):
+    X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
+    trainer = d2l.Trainer(max_epochs=2, num_gpus=0, callbacks=[d2l.train.PrintMetrics()])
+    trainer.fit(SmallCNN(), ListData([(X, y)], [(X, y)]))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("training on cpu")
+    assert lines[1].startswith("epoch 1/2: train_acc") and "val_loss" in lines[1]
+    assert lines[2].startswith("epoch 2/2")
+
+
+def test_gradient_clipping_bounds_the_gradient_norm():
+    norms = []
+
+    class RecordNorm(d2l.Callback):
+        def on_epoch_end(self, trainer):
+            grads = [p.grad for p in trainer.model.parameters()]
+            norms.append(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])).item())
+
+    X, y = 100 * torch.randn(16, 1, 6, 6), torch.randint(0, 10, (16,))
+    d2l.Trainer(max_epochs=1, num_gpus=0, gradient_clip_val=0.5,
+                callbacks=[RecordNorm()]).fit(SmallCNN(lr=0.0), ListData([(X, y)], []))
+    assert norms[0] <= 0.5 + 1e-5
+
+
+def test_empty_training_data_is_an_error():
+    with pytest.raises(ValueError, match="training data is empty"):
+        quiet_trainer(max_epochs=1).fit(SmallCNN(), ListData([], []))
+
+
+def test_diverging_loss_is_reported():
+    X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
+    X[0, 0, 0, 0] = float("nan")
+    with pytest.raises(FloatingPointError, match="lower the learning rate"):
+        quiet_trainer(max_epochs=1).fit(SmallCNN(), ListData([(X, y)], []))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"max_epochs": 0}, "max_epochs"), ({"max_epochs": 2.5}, "max_epochs"),
+    ({"max_epochs": 1, "gradient_clip_val": -1}, "gradient_clip_val"),
+])
+def test_trainer_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        d2l.Trainer(**kwargs)
+
+
+def test_history_names_missing_metrics():
+    with pytest.raises(AttributeError, match="no metric 'val_acc'"):
+        d2l.History().val_acc
