@@ -8,12 +8,19 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-# torch first, so requirements.txt's unpinned "torch>=2.1" installs nothing more:
-# a machine that ships a local CPU wheel (pip's find-links) gets it without an
-# index; anywhere else pip picks the current release for that machine.
+# pip's output minus the machine's notes on index folders it skips.
+pip_install() {
+    "$PY" -m pip install -q "$@" 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+}
+# torch first, so requirements.txt's unpinned "torch>=2.1" installs nothing more.
+# A machine that ships a local CPU wheel of torch 2.13.0 (in pip's find-links)
+# gets that one; anywhere else pip picks the current release for the machine.
 if ! "$PY" -c "import torch" 2>/dev/null; then
-    "$PY" -m pip install -q --no-index torch==2.13.0 2>/dev/null \
-        || "$PY" -m pip install -q torch
+    if "$PY" -m pip install -q --no-index --no-deps torch==2.13.0 >/dev/null 2>&1; then
+        pip_install torch==2.13.0   # now its dependencies
+    else
+        pip_install torch
+    fi
 fi
-"$PY" -m pip install -q -r requirements.txt
-"$PY" -m pip install -q --no-deps -e .
+pip_install -r requirements.txt
+pip_install --no-deps -e .
