@@ -24,3 +24,5 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
 fi
 pip_install -r requirements.txt
 pip_install --no-deps -e .
+# The HTML book serves its own JavaScript (widgets, MathJax): fetch it once.
+"$PY" scripts/fetch_widget_js.py

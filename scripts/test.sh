@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: d2lmini's unit tests, every notebook under nbval, the
-# book build with -W. Extra arguments go to pytest.
+# book build with -W, then the built book in Chromium (tests/test_browser.py).
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,9 +15,14 @@ run_pytest() {
     if [ "$rc" = 5 ]; then echo "pytest collected no tests from: $*" >&2; fi
     return "$rc"
 }
-run_pytest tests "$@" || status=1
+run_pytest -p no:cacheprovider tests --ignore=tests/test_browser.py "$@" || status=1
 # nbval: re-execute each notebook, compare its outputs with the saved ones.
-run_pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-    --nbval-cell-timeout=600 -p no:cacheprovider chapters "$@" || status=1
+# Its kernels read tests/ipython, whose start-up file blocks the network
+# (conftest.py only guards pytest's own process). A cell that hangs fails
+# after 300 s, naming the cell; the slowest training cell needs ~90 s on a CPU.
+IPYTHONDIR="$PWD/tests/ipython" run_pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+    --nbval-cell-timeout=300 -p no:cacheprovider chapters "$@" || status=1
 jupyter-book build -W -n --keep-going . || status=1
+# The built pages in a browser: widgets drawn once, working, no request off 127.0.0.1.
+run_pytest -p no:cacheprovider tests/test_browser.py "$@" || status=1
 exit $status

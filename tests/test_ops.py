@@ -380,7 +380,8 @@ def conv(k, s=1, p=0, d=1):
     ([conv(3, p=1), nn.AvgPool2d(2), conv(3, p=1)], (8, 8)),
     ([conv((3, 5), s=(1, 2), p=(1, 2)), nn.AvgPool2d(3, stride=2, padding=1), conv(3, p=2)], (11, 9)),
     ([conv(4, p="same"), conv(2, p="same"), nn.AvgPool2d((2, 3), stride=(2, 3))], (8, 9)),
-    # Padding wider than the kernel: some units see only padding.
+    # Padding wider than the kernel: border units see only padding, and
+    # their windows say so by lying wholly outside the input.
     ([conv(5, s=3, p=4), conv(1, p=1), nn.AvgPool2d(2, stride=1, padding=1)], (9, 6)),
 ])
 def test_window_is_exactly_what_gradients_reach(layers, size):
@@ -413,13 +414,15 @@ def random_stack(draw):
         s = tuple(draw(st.integers(1, ki if plain else 3)) for ki in k)
         most = (k[0] // 2, k[1] // 2) if kind != "conv" else (3, 3)  # PyTorch's pooling rule
         p = (draw(st.integers(0, most[0])), draw(st.integers(0, most[1])))
-        d = (1, 1) if plain or kind == "avg" else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+        # Only convs get dilation: a dilated max pool whose window falls wholly
+        # in padding gives out-of-range indices, and its backward corrupts memory.
+        d = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if kind == "conv" and not plain else (1, 1)
         if kind == "conv":
             layers.append(conv(k, s, p, d))
         elif kind == "avg":
             layers.append(nn.AvgPool2d(k, stride=s, padding=p))
         else:
-            layers.append(nn.MaxPool2d(k, stride=s, padding=p, dilation=d))
+            layers.append(nn.MaxPool2d(k, stride=s, padding=p))
         exact = exact and kind != "max"
         for a in (0, 1):
             span = d[a] * (k[a] - 1) + 1
@@ -430,7 +433,7 @@ def random_stack(draw):
     return layers, size, n, exact
 
 
-@settings(max_examples=80, deadline=None)
+@PROPERTY
 @given(random_stack(), st.data())
 def test_gradients_never_reach_outside_the_window(stack, data):
     layers, (h, w), out, exact = stack

@@ -1,0 +1,223 @@
+// FeatureMapBrowser: a network's activations, layer × channel × image, without a kernel.
+// Python stores each 2-D map quantized to 8 bits between its min and max (base64), and
+// vectors (e.g. logits) as rounded floats; this file decodes and draws them.
+// Helpers d2l* come from _base.js (prepended).
+
+/** base64 → Uint8Array. */
+export function fmDecode(b64) {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let t = 0; t < text.length; t++) bytes[t] = text.charCodeAt(t);
+  return bytes;
+}
+
+/** Map number `index` (h×w bytes each) of `bytes`, de-quantized into [lo, hi], as rows. */
+export function fmMap(bytes, index, h, w, lo, hi) {
+  const rows = [];
+  const base = index * h * w;
+  for (let i = 0; i < h; i++) {
+    const row = new Array(w);
+    for (let j = 0; j < w; j++) row[j] = lo + (bytes[base + i * w + j] / 255) * (hi - lo);
+    rows.push(row);
+  }
+  return rows;
+}
+
+function render({ model, el }) {
+  const root = d2lRoot(el, "feature-map-browser");
+  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
+  const layerSel = d2lLabelled(controls, "layer", "select", { "data-testid": "fm-layer", "aria-label": "layer" });
+  const chanWrap = d2lEl(controls, "span", { cls: "d2l-controls", style: { margin: "0" } });
+  const prevBtn = d2lEl(chanWrap, "button", { text: "◀", attrs: { "aria-label": "previous channel", "data-testid": "fm-prev" } });
+  const chanIn = d2lLabelled(chanWrap, "channel", "input",
+    { type: "number", min: 0, step: 1, "data-testid": "fm-channel", "aria-label": "channel" });
+  const nextBtn = d2lEl(chanWrap, "button", { text: "▶", attrs: { "aria-label": "next channel", "data-testid": "fm-next" } });
+  const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "fm-status" } });
+  const thumbs = d2lEl(root, "div", { cls: "d2l-row", attrs: { "data-testid": "fm-images" } });
+  const main = d2lEl(root, "div", { cls: "d2l-row" });
+  const inBox = d2lEl(main, "div", { cls: "d2l-col" });
+  d2lEl(inBox, "div", { cls: "d2l-caption", text: "input" });
+  const inCanvas = d2lEl(inBox, "canvas", { attrs: { "data-testid": "fm-input" } });
+  const mapBox = d2lEl(main, "div", { cls: "d2l-col" });
+  const mapTitle = d2lEl(mapBox, "div", { cls: "d2l-caption" });
+  const mapCanvas = d2lEl(mapBox, "canvas", { attrs: { "data-testid": "fm-map" } });
+  const mapRange = d2lEl(mapBox, "div", { cls: "d2l-caption" });
+  const bars = d2lEl(main, "div", { cls: "d2l-col", attrs: { "data-testid": "fm-bars" } });
+  const strip = d2lEl(root, "div", { cls: "d2l-row", attrs: { "data-testid": "fm-channels" } });
+  d2lEl(root, "div", { cls: "d2l-caption", text:
+    "Pick a layer, a channel and an image: each map is drawn from its own minimum (black) to " +
+    "its maximum (white). Layers that output vectors (such as the final scores) are drawn as bars." });
+
+  let cache = new Map();  // layer index -> decoded bytes
+
+  function bytesOf(index) {
+    if (!cache.has(index)) cache.set(index, fmDecode(model.get("layers")[index].data));
+    return cache.get(index);
+  }
+  let inputBytes = null;
+
+  function inputImage(n) {
+    const inp = model.get("inputs");
+    const [, c, h, w] = inp.shape;
+    if (!inputBytes) inputBytes = fmDecode(inp.data);
+    const [lo, hi] = inp.ranges[n];
+    return { c, h, w, planes: Array.from({ length: Math.min(c, 3) }, (_, k) => fmMap(inputBytes, n * c + k, h, w, lo, hi)), lo, hi };
+  }
+
+  function drawImage(canvas, img, side) {
+    const cell = Math.max(1, Math.floor(side / Math.max(img.h, img.w)));
+    const grey = (v) => d2lGrey(v, img.lo, img.hi);
+    if (img.planes.length === 3) {
+      const color = (_, i, j) => {
+        const ch = img.planes.map((p) => Math.round(255 * (img.hi > img.lo ? (p[i][j] - img.lo) / (img.hi - img.lo) : 0.5)));
+        return `rgb(${ch[0]},${ch[1]},${ch[2]})`;
+      };
+      return d2lDrawGrid(canvas, img.planes[0], { cell, color, gridLines: false });
+    }
+    return d2lDrawGrid(canvas, img.planes[0], { cell, color: grey, gridLines: false });
+  }
+
+  function labelOf(k) {
+    const labels = model.get("labels");
+    return labels.length ? labels[k] : String(k);
+  }
+
+  function set(name, value) { model.set(name, value); model.save_changes(); }
+
+  function drawThumbs() {
+    thumbs.replaceChildren();
+    const n = model.get("inputs").shape[0];
+    const preds = model.get("predictions"), targets = model.get("targets");
+    for (let k = 0; k < n; k++) {
+      const box = d2lEl(thumbs, "div", { cls: "d2l-col", attrs: { "data-image": k },
+        style: { cursor: "pointer", alignItems: "center", padding: "2px",
+          outline: k === model.get("image") ? "3px solid #ff9800" : "none" } });
+      const canvas = d2lEl(box, "canvas");
+      drawImage(canvas, inputImage(k), 48);
+      if (preds.length) {
+        const wrong = targets.length && targets[k] !== preds[k];
+        d2lEl(box, "div", { cls: "d2l-caption", text: labelOf(preds[k]),
+          style: { color: wrong ? "#a00" : "#555" } });
+      }
+      box.addEventListener("click", () => set("image", k));
+    }
+  }
+
+  function drawBars(values, isScores) {
+    const maxAbs = Math.max(...values.map(Math.abs)) || 1;
+    const best = values.indexOf(Math.max(...values));
+    const shown = values.slice(0, 64);
+    for (let k = 0; k < shown.length; k++) {
+      const line = d2lEl(bars, "div", { style: { display: "flex", alignItems: "center", gap: "0.4em", fontSize: "12px" } });
+      d2lEl(line, "span", { text: isScores ? labelOf(k) : String(k), style: { width: "6em", textAlign: "right" } });
+      const track = d2lEl(line, "span", { style: { width: "160px", height: "10px", background: "#eee", position: "relative" } });
+      d2lEl(track, "span", { style: {
+        position: "absolute", top: "0", height: "10px",
+        left: shown[k] >= 0 ? "80px" : `${80 - (80 * -shown[k]) / maxAbs}px`,
+        width: `${(80 * Math.abs(shown[k])) / maxAbs}px`,
+        background: isScores && k === best ? "#ff9800" : shown[k] >= 0 ? "#b2182b" : "#2166ac" } });
+      d2lEl(line, "span", { text: d2lFmt(shown[k]) });
+    }
+    if (values.length > shown.length) d2lEl(bars, "div", { cls: "d2l-caption", text: `first ${shown.length} of ${values.length} values` });
+  }
+
+  function draw() {
+    const layers = model.get("layers");
+    const inp = model.get("inputs");
+    const n = inp.shape[0];
+    const l = Math.min(Math.max(model.get("layer"), 0), layers.length - 1);
+    const im = Math.min(Math.max(model.get("image"), 0), n - 1);
+    layerSel.replaceChildren();
+    layers.forEach((entry, idx) => d2lEl(layerSel, "option",
+      { text: `${entry.name} (${entry.shape.join("×")})`, attrs: { value: String(idx) } }));
+    layerSel.value = String(l);
+    drawThumbs();
+    drawImage(inCanvas, inputImage(im), 196);
+    bars.replaceChildren();
+    strip.replaceChildren();
+    const preds = model.get("predictions"), targets = model.get("targets");
+    let tail = "";
+    if (preds.length) tail += `; predicted: ${labelOf(preds[im])}`;
+    if (targets.length) tail += `, true: ${labelOf(targets[im])}`;
+    if (!layers.length) { status.textContent = `no layer outputs to show${tail}`; return; }
+    const entry = layers[l];
+    if (entry.kind === "vector") {
+      chanWrap.classList.add("d2l-hidden");
+      mapCanvas.classList.add("d2l-hidden");
+      const values = entry.values[im];
+      const isScores = l === layers.length - 1 && preds.length > 0 && values.length === entry.length &&
+        model.get("labels").length === values.length;
+      mapTitle.textContent = `${entry.name}: ${entry.shape.join("×")} values`;
+      drawBars(values, isScores);
+      const lo = Math.min(...values), hi = Math.max(...values);
+      mapRange.textContent = "";
+      status.textContent = `layer ${entry.name} (${entry.shape.join("×")}), image ${im + 1} of ${n}: ` +
+        `min ${d2lFmt(lo)}, max ${d2lFmt(hi)}${tail}`;
+      root.dataset.range = JSON.stringify([lo, hi]);
+      root.dataset.map = JSON.stringify(values);
+    } else {
+      chanWrap.classList.remove("d2l-hidden");
+      mapCanvas.classList.remove("d2l-hidden");
+      const kept = entry.channels;
+      const ch = Math.min(Math.max(model.get("channel"), 0), kept - 1);
+      chanIn.max = String(kept - 1);
+      chanIn.value = String(ch);
+      const [c, h, w] = entry.shape;
+      const bytes = bytesOf(l);
+      const [lo, hi] = entry.ranges[im * kept + ch];
+      const map = fmMap(bytes, im * kept + ch, h, w, lo, hi);
+      d2lDrawGrid(mapCanvas, map, { cell: Math.max(1, Math.floor(196 / Math.max(h, w))),
+        color: (v) => d2lGrey(v, lo, hi), gridLines: false });
+      mapTitle.textContent = `${entry.name}, channel ${ch}: ${h}×${w}`;
+      mapRange.textContent = `min ${d2lFmt(lo)}, max ${d2lFmt(hi)}`;
+      for (let k = 0; k < kept; k++) {
+        const box = d2lEl(strip, "div", { cls: "d2l-col", attrs: { "data-channel": k },
+          style: { cursor: "pointer", alignItems: "center", padding: "2px",
+            outline: k === ch ? "3px solid #ff9800" : "none" } });
+        const canvas = d2lEl(box, "canvas");
+        const [a, b] = entry.ranges[im * kept + k];
+        d2lDrawGrid(canvas, fmMap(bytes, im * kept + k, h, w, a, b),
+          { cell: Math.max(1, Math.floor(48 / Math.max(h, w))), color: (v) => d2lGrey(v, a, b), gridLines: false });
+        d2lEl(box, "div", { cls: "d2l-caption", text: String(k) });
+        box.addEventListener("click", () => set("channel", k));
+      }
+      const more = c > kept ? ` (first ${kept} of ${c} kept)` : "";
+      status.textContent = `layer ${entry.name} (${c}×${h}×${w}), channel ${ch} of ${c}${more}, ` +
+        `image ${im + 1} of ${n}: min ${d2lFmt(lo)}, max ${d2lFmt(hi)}${tail}`;
+      root.dataset.range = JSON.stringify([lo, hi]);
+      root.dataset.map = JSON.stringify(map);
+    }
+    root.dataset.layer = entry.name;
+    root.dataset.prediction = preds.length ? labelOf(preds[im]) : "";
+  }
+
+  const step = (delta) => {
+    const entry = model.get("layers")[model.get("layer")];
+    if (!entry || entry.kind !== "maps") return;
+    set("channel", (model.get("channel") + delta + entry.channels) % entry.channels);
+  };
+  prevBtn.addEventListener("click", () => step(-1));
+  nextBtn.addEventListener("click", () => step(1));
+  chanIn.addEventListener("change", () => {
+    const entry = model.get("layers")[model.get("layer")];
+    const v = Math.round(Number(chanIn.value)) || 0;
+    set("channel", Math.min(Math.max(v, 0), (entry.channels || 1) - 1));
+  });
+  layerSel.addEventListener("change", () => {
+    const idx = Number(layerSel.value);
+    const entry = model.get("layers")[idx];
+    model.set("layer", idx);
+    if (entry.kind === "maps" && model.get("channel") >= entry.channels) model.set("channel", 0);
+    model.save_changes();
+  });
+  const reset = () => { cache = new Map(); inputBytes = null; draw(); };
+  const stop = d2lListen(model, {
+    "change:layers": reset, "change:inputs": reset, "change:labels": draw,
+    "change:predictions": draw, "change:targets": draw,
+    "change:layer": draw, "change:channel": draw, "change:image": draw,
+  });
+  draw();
+  return stop;
+}
+
+export default { render };

@@ -1,0 +1,371 @@
+"""`FeatureMapBrowser`: every layer's activations of a network, browsable without a kernel.
+
+One forward pass (eval mode, no gradients, the model's mode restored
+afterwards) with a forward hook on every *unit* of the model: the children
+of ``nn.Sequential`` / ``nn.ModuleList`` containers, recursively, and every
+other child module as a whole (a residual block is one unit). Hooks fire
+in the order the forward pass really runs, so a model whose ``forward`` is
+not a Sequential works too; a module called twice appears twice.
+
+4-D outputs (images, channels, h, w) are stored as one small 2-D map per
+image and channel (at most ``max_channels`` channels per layer), each
+quantized to 8 bits between its own min and max and base64-encoded; other
+outputs (e.g. the logits) are stored per image as vectors of floats rounded
+to 3 decimals. The page decodes and draws them; nothing needs a kernel.
+"""
+import base64
+import json
+
+import torch
+import traitlets
+from torch import nn
+
+from ._base import CourseWidget, check_int, check_labels
+
+__all__ = ["FeatureMapBrowser", "lenet"]
+
+WIDGET = "FeatureMapBrowser"
+MAX_IMAGES = 8
+MAX_SIDE = 224
+MAX_CHANNELS = 64
+MAX_VECTOR = 256          # entries of a vector layer stored per image
+MAX_STATE_BYTES = 2_000_000
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+
+
+def lenet():
+    """d2l's LeNet (§7.6) as a plain ``nn.Sequential``, with seeded, UNTRAINED weights."""
+    generator_state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(0)
+        net = nn.Sequential(
+            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+            nn.Linear(120, 84), nn.Sigmoid(),
+            nn.Linear(84, 10))
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+    finally:  # the notebook's random stream stays as it was
+        torch.random.set_rng_state(generator_state)
+    return net
+
+
+def _units(model):
+    """(qualified name, module) of every unit that gets a hook (see the module docstring)."""
+    units = []
+
+    def walk(module, prefix):
+        for name, child in module.named_children():
+            if isinstance(child, _CONTAINERS):
+                walk(child, f"{prefix}{name}.")
+            else:
+                units.append((f"{prefix}{name}", child))
+
+    walk(model, "")
+    if not units:  # the model is a single layer
+        units = [("", model)]
+    # d2l's models keep everything in self.net: show "0", not "net.0".
+    while units and all("." in n for n, _ in units):
+        head = units[0][0].split(".", 1)[0]
+        if not all(n.split(".", 1)[0] == head for n, _ in units):
+            break
+        units = [(n.split(".", 1)[1], m) for n, m in units]
+    return units
+
+
+def _check_images(images):
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"{WIDGET}: images must be a torch.Tensor of shape (n, h, w) or "
+                        f"(n, channels, h, w), got {type(images).__name__}")
+    if not images.is_floating_point():
+        raise TypeError(f"{WIDGET}: images must hold floating-point numbers, got dtype "
+                        f"{images.dtype}; for 0..255 pixels use images.float() / 255")
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    elif images.dim() == 2:
+        raise ValueError(f"{WIDGET}: images must be a batch, shape (n, h, w) or "
+                         f"(n, channels, h, w), got a single 2-D image of shape "
+                         f"{tuple(images.shape)}; use images[None]")
+    elif images.dim() != 4:
+        raise ValueError(f"{WIDGET}: images must have shape (n, h, w) or (n, channels, h, w), "
+                         f"got shape {tuple(images.shape)}")
+    n, c, h, w = images.shape
+    if min(n, c, h, w) == 0:
+        raise ValueError(f"{WIDGET}: images is empty (shape {tuple(images.shape)})")
+    if n > MAX_IMAGES:
+        raise ValueError(f"{WIDGET}: got {n} images, at most {MAX_IMAGES} fit on the page; "
+                         f"pass images[:{MAX_IMAGES}]")
+    if h > MAX_SIDE or w > MAX_SIDE:
+        raise ValueError(f"{WIDGET}: images are {h}×{w}, at most {MAX_SIDE}×{MAX_SIDE} are "
+                         f"allowed (every activation is saved into the page)")
+    if not torch.isfinite(images).all():
+        raise ValueError(f"{WIDGET}: images contain NaN or inf")
+    return images
+
+
+def _quantize(maps):
+    """(k, ...) float maps → (uint8 bytes of all maps, [[lo, hi], ...] per map)."""
+    flat = maps.reshape(maps.shape[0], -1).double()
+    # 6 significant digits are plenty for the page; quantize against the rounded values.
+    ranges = [[float(f"{lo:.6g}") + 0.0, float(f"{hi:.6g}") + 0.0]
+              for lo, hi in zip(flat.min(1).values.tolist(), flat.max(1).values.tolist())]
+    lo, hi = torch.tensor(ranges, dtype=torch.float64).unbind(1)
+    scale = torch.where(hi > lo, hi - lo, torch.ones_like(hi))
+    q = torch.clamp(torch.round((flat - lo[:, None]) / scale[:, None] * 255), 0, 255)
+    return q.to(torch.uint8).numpy().tobytes(), ranges
+
+
+def _dequantize(raw, lo, hi):
+    return lo + raw.double() / 255 * (hi - lo)
+
+
+class FeatureMapBrowser(CourseWidget):
+    """Browse a network's feature maps: layer × channel × image, with its predictions.
+
+    ``model`` is any ``nn.Module`` (required; `FeatureMapBrowser.lenet_demo`
+    builds one with an untrained LeNet). ``images`` is a float tensor
+    (n, h, w) or (n, channels, h, w) with n ≤ 8 and sides ≤ 224, on any
+    device (it is moved to the model's). If omitted, the first 8 Fashion-MNIST
+    validation images (28×28) are used and ``labels`` defaults to their class
+    names. ``labels`` names the model's output classes (shown as text);
+    ``targets`` (n ints) are the true classes, if known. ``max_channels``
+    caps the channels kept per layer (1..64). ``layers`` optionally keeps
+    only the layers with these names (as listed by `layer_names`) or indices.
+
+    The model runs once in eval mode under ``torch.no_grad()``; its own
+    train/eval mode is restored. The saved state is checked to stay under
+    2 MB: use fewer images, fewer channels or ``layers=`` if it is not.
+    """
+
+    _esm_file = "feature_maps.js"
+    testid = "feature-map-browser"
+
+    inputs = traitlets.Dict().tag(sync=True)
+    layers = traitlets.List().tag(sync=True)
+    labels = traitlets.List().tag(sync=True)
+    predictions = traitlets.List().tag(sync=True)
+    targets = traitlets.List().tag(sync=True)
+    layer = traitlets.Int(0).tag(sync=True)
+    channel = traitlets.Int(0).tag(sync=True)
+    image = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, model=None, images=None, labels=None, max_channels=16, *,
+                 targets=None, layers=None):
+        if model is None:
+            raise TypeError(f"{WIDGET}: pass a model (any nn.Module), e.g. "
+                            f"FeatureMapBrowser(net, images); for an untrained LeNet on "
+                            f"Fashion-MNIST use FeatureMapBrowser.lenet_demo()")
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"{WIDGET}: model must be an nn.Module, got {type(model).__name__}")
+        max_channels = check_int(max_channels, "max_channels", widget=WIDGET, minimum=1,
+                                 maximum=MAX_CHANNELS)
+        if images is None:
+            from ..data import FashionMNIST
+            data = FashionMNIST(batch_size=1).val
+            images = data.data[:MAX_IMAGES].float().unsqueeze(1) / 255
+            if labels is None:
+                labels = list(FashionMNIST.LABELS)
+            if targets is None:
+                targets = data.targets[:MAX_IMAGES].tolist()
+        images = _check_images(images)
+        n = images.shape[0]
+        if labels is not None:
+            labels = check_labels(labels, "labels", widget=WIDGET)
+        if targets is not None:
+            targets = self._check_targets(targets, n, labels)
+
+        records, output = self._forward(model, images)
+        if layers is not None:
+            records = self._select(records, layers)
+        predictions = []
+        if isinstance(output, torch.Tensor) and output.dim() == 2 and output.shape[0] == n:
+            predictions = output.argmax(dim=1).tolist()
+            if labels is not None and len(labels) != output.shape[1]:
+                raise ValueError(f"{WIDGET}: labels has {len(labels)} names but the model "
+                                 f"outputs {output.shape[1]} classes; give one name per class")
+        elif labels is not None:
+            raise ValueError(f"{WIDGET}: labels were given but the model's output has shape "
+                             f"{tuple(getattr(output, 'shape', ()))}, not (images, classes); "
+                             f"drop labels")
+
+        estimate = sum(self._estimate(out, n, max_channels) for _, out in records)
+        if estimate > MAX_STATE_BYTES:
+            self._too_big(estimate, max_channels, records)
+        stored = [self._encode(name, out, n, max_channels) for name, out in records]
+        stored = [s for s in stored if s is not None]
+        raw, ranges = _quantize(images.detach().cpu().reshape(n, -1))
+        inputs = {"shape": list(images.shape), "data": base64.b64encode(raw).decode("ascii"),
+                  "ranges": ranges}
+        size = len(json.dumps(inputs)) + len(json.dumps(stored))
+        if size > MAX_STATE_BYTES:
+            self._too_big(size, max_channels, records)
+        super().__init__(inputs=inputs, layers=stored, labels=labels or [],
+                         predictions=predictions, targets=targets or [],
+                         layer=0, channel=0, image=0)
+
+    @classmethod
+    def lenet_demo(cls, images=None, **kwargs):
+        """An UNTRAINED LeNet (`lenet`, seeded) on the first Fashion-MNIST images.
+
+        Nothing is trained: its feature maps show what random 5×5 filters
+        do. Section 7.6 passes its trained LeNet to `FeatureMapBrowser`.
+        """
+        return cls(lenet(), images, **kwargs)
+
+    # ------------------------------------------------------ the forward pass
+
+    @staticmethod
+    def _forward(model, images):
+        units = _units(model)
+        records, handles, calls = [], [], {}
+
+        def hook_for(name):
+            def hook(mod, args, out):
+                # The class is read now: a lazy layer (nn.LazyConv2d) has just become
+                # its concrete class (nn.Conv2d).
+                label = f"{name} {type(mod).__name__}".strip()
+                calls[label] = calls.get(label, 0) + 1
+                shown = label if calls[label] == 1 else f"{label} (call {calls[label]})"
+                records.append((shown, out))
+            return hook
+
+        tensors = list(model.parameters()) + list(model.buffers())
+        device = tensors[0].device if tensors else images.device
+        modes = [(m, m.training) for m in model.modules()]
+        try:
+            for name, module in units:
+                handles.append(module.register_forward_hook(hook_for(name)))
+            model.eval()
+            with torch.no_grad():
+                try:
+                    output = model(images.to(device))
+                except Exception as error:
+                    raise ValueError(f"{WIDGET}: model(images) failed for images of shape "
+                                     f"{tuple(images.shape)}: {type(error).__name__}: {error}"
+                                     ) from error
+        finally:
+            for handle in handles:
+                handle.remove()
+            for module, training in modes:
+                module.training = training
+        return records, output
+
+    @staticmethod
+    def _select(records, layers):
+        if isinstance(layers, (str, int)) or not isinstance(layers, (list, tuple)):
+            raise TypeError(f"{WIDGET}: layers must be a list of layer names or indices, got "
+                            f"{layers!r}")
+        names = [name for name, _ in records]
+        chosen = []
+        for item in layers:
+            if isinstance(item, int) and not isinstance(item, bool) and 0 <= item < len(names):
+                chosen.append(item)
+            elif isinstance(item, str) and item in names:
+                chosen.append(names.index(item))
+            else:
+                raise ValueError(f"{WIDGET}: layers entry {item!r} is neither a layer name nor "
+                                 f"an index < {len(names)}; the layers are {names}")
+        return [records[i] for i in sorted(set(chosen))]
+
+    @staticmethod
+    def _check_targets(targets, n, labels):
+        if isinstance(targets, torch.Tensor):
+            targets = targets.reshape(-1).tolist()
+        if not isinstance(targets, (list, tuple)) or not all(
+                isinstance(t, int) and not isinstance(t, bool) for t in targets):
+            raise TypeError(f"{WIDGET}: targets must be a list (or tensor) of ints, got "
+                            f"{targets!r:.80}")
+        if len(targets) != n:
+            raise ValueError(f"{WIDGET}: targets has {len(targets)} entries for {n} images")
+        top = len(labels) if labels is not None else None
+        bad = [t for t in targets if t < 0 or (top is not None and t >= top)]
+        if bad:
+            raise ValueError(f"{WIDGET}: targets {bad} are not class indices 0..{(top or 1) - 1}")
+        return list(targets)
+
+    @staticmethod
+    def _estimate(out, n, max_channels):
+        """About how many bytes `_encode` will store for this output."""
+        if not isinstance(out, torch.Tensor) or out.dim() < 1 or out.shape[0] != n:
+            return 0
+        if out.dim() == 4:
+            return n * min(out.shape[1], max_channels) * out.shape[2] * out.shape[3] * 4 // 3
+        return 7 * n * min(out[0].numel(), MAX_VECTOR)
+
+    @staticmethod
+    def _too_big(size, max_channels, records):
+        raise ValueError(f"{WIDGET}: the activations take about {size / 1e6:.1f} MB, more "
+                         f"than the {MAX_STATE_BYTES / 1e6:.0f} MB a page may hold; use fewer "
+                         f"images, a smaller max_channels (now {max_channels}) or pick "
+                         f"layers=[...] from {[name for name, _ in records]}")
+
+    @staticmethod
+    def _encode(name, out, n, max_channels):
+        if not isinstance(out, torch.Tensor) or out.dim() < 1 or out.shape[0] != n:
+            return None  # tuples, scalars, or outputs that are not per image
+        out = out.detach().float().cpu()
+        if not torch.isfinite(out).all():
+            out = torch.nan_to_num(out)
+        if out.dim() == 4:
+            _, c, h, w = out.shape
+            kept = min(c, max_channels)
+            raw, ranges = _quantize(out[:, :kept].reshape(n * kept, h, w))
+            return {"name": name, "kind": "maps", "shape": [c, h, w], "channels": kept,
+                    "data": base64.b64encode(raw).decode("ascii"), "ranges": ranges}
+        flat = out.reshape(n, -1)
+        kept = min(flat.shape[1], MAX_VECTOR)
+        values = [[round(v, 3) + 0.0 for v in row] for row in flat[:, :kept].double().tolist()]
+        return {"name": name, "kind": "vector", "shape": list(out.shape[1:]), "length": kept,
+                "values": values}
+
+    # ------------------------------------------------------ Python mirror
+
+    def layer_names(self):
+        """The names of the stored layers, in forward order ("0 Conv2d", "1 Sigmoid", ...)."""
+        return [entry["name"] for entry in self.layers]
+
+    def activation(self, layer, image=0, channel=0):
+        """What the page shows: the de-quantized (h, w) map, or the vector of a vector layer.
+
+        ``layer`` is an index or a name; the map is within (max - min) / 510
+        of the real activation.
+        """
+        if isinstance(layer, str):
+            names = self.layer_names()
+            if layer not in names:
+                raise ValueError(f"{WIDGET}: no layer {layer!r}; the layers are {names}")
+            layer = names.index(layer)
+        layer = check_int(layer, "layer", widget=WIDGET, minimum=0, maximum=len(self.layers) - 1)
+        entry = self.layers[layer]
+        n = self.inputs["shape"][0]
+        image = check_int(image, "image", widget=WIDGET, minimum=0, maximum=n - 1)
+        if entry["kind"] == "vector":
+            return torch.tensor(entry["values"][image], dtype=torch.float64)
+        channel = check_int(channel, "channel", widget=WIDGET, minimum=0,
+                            maximum=entry["channels"] - 1)
+        _, h, w = entry["shape"]
+        index = image * entry["channels"] + channel
+        raw = torch.frombuffer(bytearray(base64.b64decode(entry["data"])), dtype=torch.uint8)
+        lo, hi = entry["ranges"][index]
+        return _dequantize(raw[index * h * w:(index + 1) * h * w].reshape(h, w), lo, hi)
+
+    def predicted_label(self, image=0):
+        """The predicted class name (or index, as text) of an image, as the page writes it."""
+        if not self.predictions:
+            return ""
+        k = self.predictions[image]
+        return self.labels[k] if self.labels else str(k)
+
+    def state_bytes(self):
+        """Size of the synced data in bytes (JSON), as it is saved into the page."""
+        return len(json.dumps({k: getattr(self, k) for k in
+                               ("inputs", "layers", "labels", "predictions", "targets")}))
+
+    def _repr_state(self):
+        n, c, h, w = self.inputs["shape"]
+        return f"{len(self.layers)} layers, {n} images {c}×{h}×{w}"

@@ -1,0 +1,246 @@
+// PoolingExplorer (d2l §7.5): max / average pooling computed here, in the page,
+// for the current window, stride and padding (so it works without a kernel).
+// Python mirrors every number (PoolingExplorer.pooled / shift_demo, via d2lmini.pool2d).
+// Helpers d2l* come from _base.js (prepended).
+
+/**
+ * Pool a 2-D grid like PyTorch: k×k window, stride s, p rows/columns of padding
+ * on each side; max ignores padding (-inf), avg counts it as 0 (count_include_pad).
+ * Returns null when the window does not fit the padded input.
+ */
+export function poolGrid(X, k, s, p, mode) {
+  const h = X.length, w = X[0].length;
+  const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
+  if (k > h + 2 * p || k > w + 2 * p || oh < 1 || ow < 1) return null;
+  const Y = [];
+  for (let i = 0; i < oh; i++) {
+    const row = [];
+    for (let j = 0; j < ow; j++) {
+      let acc = mode === "max" ? -Infinity : 0;
+      for (let a = 0; a < k; a++) {
+        const r = i * s + a - p;
+        for (let b = 0; b < k; b++) {
+          const c = j * s + b - p;
+          const inside = r >= 0 && r < h && c >= 0 && c < w;
+          if (mode === "max") { if (inside && X[r][c] > acc) acc = X[r][c]; }
+          else if (inside) acc += X[r][c];
+        }
+      }
+      row.push(mode === "max" ? acc : acc / (k * k));
+    }
+    Y.push(row);
+  }
+  return Y;
+}
+
+/** §7.2's edge map: X cross-correlated with [[1, -1]]. */
+export function edgeGrid(X) {
+  return X.map((row) => row.slice(0, -1).map((v, j) => v - row[j + 1]));
+}
+
+/** X moved `shift` pixels right (left if negative); the border column repeats. */
+export function shiftGrid(X, shift) {
+  const w = X[0].length;
+  return X.map((row) => row.map((_, j) => row[Math.min(Math.max(j - shift, 0), w - 1)]));
+}
+
+/** The (i, j) cells where A and B differ. */
+export function changedCells(A, B) {
+  const cells = [];
+  A.forEach((row, i) => row.forEach((v, j) => { if (v !== B[i][j]) cells.push({ i, j }); }));
+  return cells;
+}
+
+/** Everything the shift demo shows, for one shift. */
+export function shiftDemo(stripe, shift) {
+  const Xs = shiftGrid(stripe, shift);
+  const E = edgeGrid(stripe), Es = edgeGrid(Xs);
+  const out = { X: stripe, Xs, E, Es, changed: { edges: changedCells(E, Es).length } };
+  for (const s of [1, 2]) {
+    out[`P${s}`] = poolGrid(E, 2, s, 0, "max");
+    out[`P${s}s`] = poolGrid(Es, 2, s, 0, "max");
+    out.changed[`s${s}`] = changedCells(out[`P${s}`], out[`P${s}s`]).length;
+  }
+  return out;
+}
+
+function poolMaxAbs(grid) {
+  let m = 0;
+  for (const row of grid) for (const v of row) m = Math.max(m, Math.abs(v));
+  return m || 1;
+}
+
+function render({ model, el }) {
+  const root = d2lRoot(el, "pooling-explorer");
+  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
+  const sourceSel = d2lLabelled(controls, "pool the", "select",
+    { "data-testid": "pooling-source", "aria-label": "source" });
+  d2lEl(sourceSel, "option", { text: "image", attrs: { value: "image" } });
+  d2lEl(sourceSel, "option", { text: "edge map ([[1, -1]])", attrs: { value: "edges" } });
+  const modeSel = d2lLabelled(controls, "mode", "select",
+    { "data-testid": "pooling-mode", "aria-label": "mode" });
+  d2lEl(modeSel, "option", { text: "max", attrs: { value: "max" } });
+  d2lEl(modeSel, "option", { text: "average", attrs: { value: "avg" } });
+  const sizeIn = d2lLabelled(controls, "window", "input",
+    { type: "number", min: 1, max: 8, step: 1, "data-testid": "pooling-size", "aria-label": "window size" });
+  const strideIn = d2lLabelled(controls, "stride", "input",
+    { type: "number", min: 1, max: 8, step: 1, "data-testid": "pooling-stride", "aria-label": "stride" });
+  const padIn = d2lLabelled(controls, "padding", "input",
+    { type: "number", min: 0, max: 4, step: 1, "data-testid": "pooling-padding", "aria-label": "padding" });
+  const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-status" } });
+  const row = d2lEl(root, "div", { cls: "d2l-row" });
+  const inBox = d2lEl(row, "div", { cls: "d2l-col" });
+  const inTitle = d2lEl(inBox, "div", { cls: "d2l-caption" });
+  const inCanvas = d2lEl(inBox, "canvas", { attrs: { "data-testid": "pooling-input" } });
+  const outBox = d2lEl(row, "div", { cls: "d2l-col" });
+  const outTitle = d2lEl(outBox, "div", { cls: "d2l-caption" });
+  const outCanvas = d2lEl(outBox, "canvas", { attrs: { "data-testid": "pooling-output" } });
+  d2lEl(root, "div", { cls: "d2l-caption", text:
+    "Pooling summarises every window by its maximum or its average. Padding (purple) never wins " +
+    "a max but counts as 0 in an average, as in PyTorch. Click an output cell to see its window." });
+
+  // ---- the shift-by-one-pixel demonstration
+  d2lEl(root, "h4", { text: "Shift the stripe image by a pixel", style: { margin: "0.8em 0 0.2em" } });
+  const shiftControls = d2lEl(root, "div", { cls: "d2l-controls" });
+  const shiftIn = d2lLabelled(shiftControls, "shift right by", "input",
+    { type: "number", min: -2, max: 2, step: 1, "data-testid": "pooling-shift", "aria-label": "shift" });
+  const shiftStatus = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-shift-status" } });
+  const shiftBoard = d2lEl(root, "div", { cls: "d2l-col" });
+  d2lEl(root, "div", { cls: "d2l-caption", text:
+    "§7.2's stripe image, its edge map and the 2×2 max-pooled edge map (stride 1 and stride 2), " +
+    "before (left) and after (right) moving the image; orange boxes mark the cells that changed." });
+
+  let selected = null;  // output cell picked by a click: {i, j}
+  let outInfo = null, outShape = [0, 0];
+
+  function setInt(name, input, lo, hi) {
+    const v = Math.round(Number(input.value));
+    if (!Number.isFinite(v)) return;
+    const clamped = Math.min(Math.max(v, lo), hi);
+    model.set(name, clamped);
+    if (name === "pool_size" && model.get("padding") > Math.floor(clamped / 2)) {
+      model.set("padding", Math.floor(clamped / 2));
+    }
+    model.save_changes();
+  }
+
+  function drawMain() {
+    const source = model.get("source"), mode = model.get("mode");
+    const k = model.get("pool_size"), s = model.get("stride");
+    const p = Math.min(model.get("padding"), Math.floor(k / 2));  // PyTorch's limit
+    sourceSel.value = source; modeSel.value = mode;
+    sizeIn.value = String(k); strideIn.value = String(s); padIn.value = String(p);
+    padIn.max = String(Math.floor(k / 2));
+    const X = model.get(source === "image" ? "image" : "edges");
+    const h = X.length, w = X[0].length;
+    const lo = d2lRange(X)[0], hi = d2lRange(X)[1];
+    const signed = source === "edges";
+    const maxAbs = poolMaxAbs(X);
+    const color = (v) => (signed ? d2lDiverging(v, maxAbs) : d2lGrey(v, Math.min(lo, 0), Math.max(hi, 1)));
+    const cell = Math.max(6, Math.min(24, Math.floor(300 / Math.max(h + 2 * p, w + 2 * p))));
+    const Y = poolGrid(X, k, s, p, mode);
+    const name = `${mode === "max" ? "max" : "average"} pooling ${k}×${k}, stride ${s}, padding ${p}`;
+    const what = source === "image" ? "the image" : "the edge map";
+    inTitle.textContent = `${source === "image" ? "image" : "edge map"} ${h}×${w}` + (p ? ` (+ padding ${p})` : "");
+    if (!Y) {
+      status.textContent = `${name} of ${what}: the window does not fit the ${h}×${w} input`;
+      delete root.dataset.output;
+      outCanvas.classList.add("d2l-hidden");
+      selected = null;
+      d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color, h, w, p) });
+      return;
+    }
+    outCanvas.classList.remove("d2l-hidden");
+    outShape = [Y.length, Y[0].length];
+    if (selected && (selected.i >= outShape[0] || selected.j >= outShape[1])) selected = null;
+    const win = selected ? { i: selected.i * s, j: selected.j * s, h: k, w: k } : null;
+    d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color, h, w, p), highlight: win });
+    outTitle.textContent = `${mode === "max" ? "max" : "average"}-pooled ${Y.length}×${Y[0].length}`;
+    const yMaxAbs = poolMaxAbs(Y);
+    outInfo = d2lDrawGrid(outCanvas, Y, {
+      cell: Math.max(cell, 6),
+      color: (v) => (signed ? d2lDiverging(v, yMaxAbs) : d2lGrey(v, Math.min(lo, 0), Math.max(hi, 1))),
+      highlight: selected ? { i: selected.i, j: selected.j, h: 1, w: 1 } : null,
+    });
+    const flat = Y.flat();
+    const mean = flat.reduce((a, b) => a + b, 0) / flat.length;
+    let text = `${name} of ${what}: ${h}×${w} → ${Y.length}×${Y[0].length}; ` +
+      `mean ${d2lFmt(mean)}, max ${d2lFmt(Math.max(...flat))}`;
+    if (selected) {
+      const r0 = selected.i * s - p, c0 = selected.j * s - p;
+      text += `\ncell (${selected.i}, ${selected.j}) = ${d2lFmt(Y[selected.i][selected.j])}, ` +
+        `window rows ${r0}..${r0 + k - 1}, columns ${c0}..${c0 + k - 1}`;
+    }
+    status.textContent = text;
+    root.dataset.output = JSON.stringify(Y);
+    root.dataset.shape = JSON.stringify(outShape);
+  }
+
+  /** X with p cells of padding (NaN) around it, for drawing. */
+  function padded(X, p) {
+    if (!p) return X;
+    const w = X[0].length + 2 * p;
+    const blank = () => new Array(w).fill(NaN);
+    const rows = [];
+    for (let t = 0; t < p; t++) rows.push(blank());
+    for (const r of X) rows.push([...new Array(p).fill(NaN), ...r, ...new Array(p).fill(NaN)]);
+    for (let t = 0; t < p; t++) rows.push(blank());
+    return rows;
+  }
+
+  function padColor(color, h, w, p) {
+    return (v) => (Number.isNaN(v) ? "rgb(225,205,235)" : color(v));
+  }
+
+  function drawShift() {
+    const shift = model.get("shift");
+    shiftIn.value = String(shift);
+    const d = shiftDemo(model.get("stripe"), shift);
+    shiftBoard.replaceChildren();
+    const pairs = [
+      ["image X", d.X, d.Xs, false],
+      ["edge map", d.E, d.Es, true],
+      ["2×2 max pool, stride 1", d.P1, d.P1s, true],
+      ["2×2 max pool, stride 2", d.P2, d.P2s, true],
+    ];
+    for (const [title, A, B, showChanges] of pairs) {
+      const line = d2lEl(shiftBoard, "div", { cls: "d2l-row" });
+      const changes = showChanges ? changedCells(A, B).map((c) => ({ ...c, h: 1, w: 1 })) : [];
+      const color = (v) => d2lDiverging(v, 1.6);
+      for (const [label, G] of [[`${title}`, A], [`${title}, shifted by ${shift}`, B]]) {
+        const box = d2lEl(line, "div", { cls: "d2l-col" });
+        d2lEl(box, "div", { cls: "d2l-caption", text: label });
+        const canvas = d2lEl(box, "canvas");
+        d2lDrawGrid(canvas, G, { cell: 22, numbers: true, color, highlight: changes });
+      }
+    }
+    const size = (G) => G.length * G[0].length;
+    shiftStatus.textContent = `shift ${shift}: edge map ${d.changed.edges} of ${size(d.E)} cells change; ` +
+      `after 2×2 max pooling with stride 1: ${d.changed.s1} of ${size(d.P1)}; ` +
+      `with stride 2: ${d.changed.s2} of ${size(d.P2)}`;
+    root.dataset.shiftChanged = JSON.stringify(d.changed);
+  }
+
+  outCanvas.addEventListener("click", (event) => {
+    if (!outInfo) return;
+    const hit = d2lCellAt(outCanvas, event, outInfo.cell, outShape[0], outShape[1]);
+    if (hit) { selected = hit; drawMain(); }
+  });
+  sourceSel.addEventListener("change", () => { model.set("source", sourceSel.value); model.save_changes(); });
+  modeSel.addEventListener("change", () => { model.set("mode", modeSel.value); model.save_changes(); });
+  sizeIn.addEventListener("change", () => setInt("pool_size", sizeIn, 1, 8));
+  strideIn.addEventListener("change", () => setInt("stride", strideIn, 1, 8));
+  padIn.addEventListener("change", () => setInt("padding", padIn, 0, Math.floor(model.get("pool_size") / 2)));
+  shiftIn.addEventListener("change", () => setInt("shift", shiftIn, -2, 2));
+
+  const stop = d2lListen(model, {
+    "change:source": drawMain, "change:mode": drawMain, "change:pool_size": drawMain,
+    "change:stride": drawMain, "change:padding": drawMain, "change:image": drawMain,
+    "change:edges": drawMain, "change:stripe": drawShift, "change:shift": drawShift,
+  });
+  drawMain();
+  drawShift();
+  return stop;
+}
+
+export default { render };

@@ -1,0 +1,51 @@
+"""The results page is generated from the recorded runs, never typed."""
+import importlib.util
+import json
+import pathlib
+
+import pytest
+import torch
+from torch import nn
+
+import d2lmini as d2l
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("make_results", ROOT / "scripts" / "make_results.py")
+make_results = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(make_results)
+
+
+def test_results_page_is_up_to_date_with_the_recorded_runs():
+    assert make_results.PAGE.read_text() == make_results.render(make_results.load_runs()), \
+        "run scripts/make_results.py"
+
+
+def test_every_recorded_run_has_the_table_fields():
+    runs = make_results.load_runs()
+    for run in runs:
+        assert 0 <= run["val_acc"] <= 1 and run["params"] > 0 and run["budget"] in ("quick", "full")
+        make_results.row(run)
+
+
+class Tiny(d2l.Classifier):
+    def __init__(self, lr=0.1):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(nn.Flatten(), nn.LazyLinear(10))
+
+
+def test_record_run_writes_only_when_asked(tmp_path, monkeypatch):
+    data = d2l.FashionMNIST(batch_size=256, n_train=512, n_val=256)
+    model = Tiny()
+    trainer = d2l.Trainer(max_epochs=1, num_gpus=0, callbacks=[])
+    trainer.fit(model, data)
+    monkeypatch.delenv("D2LMINI_RECORD_DIR", raising=False)
+    assert d2l.record_run("7.6", "Tiny", model, trainer, data) is None
+    monkeypatch.setenv("D2LMINI_RECORD_DIR", str(tmp_path))
+    d2l.record_run("7.6", "Tiny", model, trainer, data, notes="a test")
+    (path,) = tmp_path.glob("*.json")
+    run = json.loads(path.read_text())
+    assert run["train_images"] == 512 and run["val_images"] == 256 and run["epochs"] == 1
+    assert run["params"] == 28 * 28 * 10 + 10
+    assert run["val_acc"] == round(trainer.history.val_acc[-1], 4)
+    assert "| 7.6 | Tiny | " in make_results.render([run])

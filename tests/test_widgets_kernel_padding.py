@@ -1,0 +1,243 @@
+"""KernelPlayground and PaddingStrideExplorer (Python side) and the widget base.
+
+The browser half (the JavaScript computes the same numbers) is in
+tests/test_browser.py.
+"""
+import itertools
+import pathlib
+import re
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import d2lmini as d2l
+from d2lmini.widgets import _base
+from d2lmini.widgets.kernel import PRESETS, KernelPlayground
+from d2lmini.widgets.padding import LIMITS, PaddingStrideExplorer
+
+WIDGETS = pathlib.Path(_base.__file__).parent
+STRIPES = torch.ones((6, 8))
+STRIPES[:, 2:6] = 0  # d2l §7.2.3's image
+
+
+# ---------------------------------------------------------------- base helpers
+
+def test_as_image_accepts_tensors_arrays_and_lists():
+    expected = [[1.0, 2.0], [3.0, 4.0]]
+    for x in (torch.tensor([[1, 2], [3, 4]]), np.array([[1.0, 2.0], [3.0, 4.0]]),
+              [[1, 2], [3, 4]], ((1, 2), (3, 4))):
+        assert _base.as_image(x, "image") == expected
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (torch.zeros(5), ValueError, ["image", "2-D", "(5,)", "reshape(1, -1)"]),
+    (torch.zeros(1, 1, 4, 4), ValueError, ["image", "(1, 1, 4, 4)", "reshape(4, 4)"]),
+    (torch.zeros(500, 500), ValueError, ["image", "500×500", "128×128", "image[::4, ::4]",
+                                         "F.interpolate"]),
+    (torch.zeros(0, 3), ValueError, ["image", "empty"]),
+    (torch.tensor([[1.0, float("nan")]]), ValueError, ["image", "NaN"]),
+    ([["a", "b"]], TypeError, ["image", "numbers"]),
+    ([[1, 2], [3]], TypeError, ["image", "same length"]),
+    ("stripes", TypeError, ["image", "str"]),
+    (None, TypeError, ["image"]),
+    (torch.ones(2, 2, dtype=torch.bool), TypeError, ["image", "torch.bool"]),
+])
+def test_as_image_rejects_bad_input_naming_the_argument(bad, error, words):
+    with pytest.raises(error) as info:
+        _base.as_image(bad, "image", widget="W")
+    message = str(info.value)
+    assert message.startswith("W: image")
+    for word in words:
+        assert word in message
+
+
+def test_int_checks_name_the_argument():
+    assert _base.check_int(3, "n", minimum=1, maximum=5) == 3
+    with pytest.raises(TypeError, match="n must be an int"):
+        _base.check_int(2.5, "n")
+    with pytest.raises(TypeError, match="n must be an int"):
+        _base.check_int(True, "n")
+    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+        _base.check_int(0, "n", minimum=1)
+    with pytest.raises(ValueError, match="n must be at most 5, got 6"):
+        _base.check_int(6, "n", maximum=5)
+    assert _base.as_pair(3, "k", minimum=1) == (3, 3)
+    assert _base.as_pair((2, 4), "k", minimum=1) == (2, 4)
+    with pytest.raises(TypeError, match="k must be an int or a"):
+        _base.as_pair((1, 2, 3), "k")
+    with pytest.raises(ValueError, match="one of 'a', 'b'"):
+        _base.check_choice("c", "mode", ["a", "b"])
+    with pytest.raises(TypeError, match="labels must hold strings"):
+        _base.check_labels(["a", 1], "labels")
+
+
+# ---------------------------------------------------------------- KernelPlayground
+
+def test_default_image_is_the_first_fashion_mnist_validation_image():
+    widget = KernelPlayground()
+    data = d2l.FashionMNIST(batch_size=1, n_train=1, n_val=1)
+    torch.testing.assert_close(widget.image_tensor(), data.val.data[0].float() / 255)
+    assert widget.preset == "vertical_edge"
+    assert "ankle boot" in widget.image_label
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_output_is_corr2d_and_matches_f_conv2d(preset):
+    image = torch.rand(12, 10, generator=torch.Generator().manual_seed(0))
+    widget = KernelPlayground(image, kernel=preset)
+    K = torch.tensor(PRESETS[preset][1])
+    torch.testing.assert_close(widget.kernel_tensor(), K)
+    expected = F.conv2d(image[None, None], K[None, None])[0, 0]
+    torch.testing.assert_close(widget.output(), expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(widget.output(), d2l.corr2d(image, K))
+
+
+def test_a_learned_kernel_and_the_d2l_stripes():
+    learned = torch.tensor([[0.98, -1.02]])
+    widget = KernelPlayground(STRIPES, kernel=learned)
+    assert widget.preset == "learned" and widget.presets["learned"]["kernel"] == learned.tolist()
+    torch.testing.assert_close(widget.output(), d2l.corr2d(STRIPES, learned))
+    diff = KernelPlayground(STRIPES, kernel="diff").output()  # d2l's K = [[1, -1]]
+    assert diff[:, 1].eq(1).all() and diff[:, 5].eq(-1).all() and diff.abs().sum() == 12
+
+
+def test_edits_from_the_page_reach_python():
+    widget = KernelPlayground(STRIPES)
+    widget.kernel = [[0.0, 1.0], [2.0, 0.5]]  # what the JS sends after an edit
+    torch.testing.assert_close(widget.kernel_tensor(), torch.tensor([[0.0, 1.0], [2.0, 0.5]]))
+    torch.testing.assert_close(widget.output(), d2l.corr2d(STRIPES, widget.kernel_tensor()))
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(image=torch.zeros(8)), ValueError, ["KernelPlayground: image", "(8,)"]),
+    (dict(image=torch.zeros(500, 500)), ValueError, ["KernelPlayground: image", "500×500",
+                                                      "downsample"]),
+    (dict(image=torch.zeros(2, 2), kernel="blur"), ValueError,
+     ["KernelPlayground: kernel 3×3", "larger than the 2×2 image"]),
+    (dict(image=STRIPES, kernel=torch.ones(7, 7)), ValueError, ["kernel 7×7", "6×8"]),
+    (dict(image=STRIPES, kernel="edge"), ValueError, ["KernelPlayground: kernel", "'blur'"]),
+    (dict(image=STRIPES, kernel=torch.ones(3)), ValueError, ["KernelPlayground: kernel", "2-D"]),
+    (dict(image="cat"), TypeError, ["KernelPlayground: image"]),
+    (dict(image=[["x"]]), TypeError, ["KernelPlayground: image"]),
+])
+def test_kernel_playground_rejects_bad_arguments(kwargs, error, words):
+    with pytest.raises(error) as info:
+        KernelPlayground(**kwargs)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_kernel_playground_repr_is_short_and_deterministic():
+    assert repr(KernelPlayground(STRIPES, kernel="diff")) == \
+        "KernelPlayground(image 6×8, kernel 'diff' 1×2, output 6×7)"
+
+
+# ---------------------------------------------------------------- PaddingStrideExplorer
+
+GRID = list(itertools.product((1, 4, 7, 8, 11), (1, 2, 3, 5), (0, 1, 2), (1, 2, 3), (1, 2)))
+
+
+@pytest.mark.parametrize("n, k, p, s, d", GRID)
+def test_output_shape_matches_nn_conv2d_and_max_pool2d(n, k, p, s, d):
+    kwargs = dict(kernel_size=(k, max(1, k - 1)), padding=(p, 0), stride=(s, 1), dilation=(d, 1))
+    x = torch.zeros(1, 1, n, n + 2)
+    try:
+        conv = tuple(nn.Conv2d(1, 1, **kwargs)(x).shape[2:])
+    except RuntimeError:
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            PaddingStrideExplorer(input_size=(n, n + 2), **kwargs)
+        return
+    widget = PaddingStrideExplorer(input_size=(n, n + 2), **kwargs)
+    assert widget.output_shape == conv
+    assert tuple(widget.conv2d()(x).shape[2:]) == conv
+    if 2 * p <= k:  # PyTorch's rule for pooling padding
+        assert tuple(nn.MaxPool2d(**kwargs)(x).shape[2:]) == conv
+        assert tuple(widget.max_pool2d()(x).shape[2:]) == conv
+
+
+def test_defaults_are_the_d2l_example():
+    widget = PaddingStrideExplorer()
+    assert widget.output_shape == (4, 4)
+    assert repr(widget).endswith(": output 4×4)")
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(stride=0), ValueError, ["PaddingStrideExplorer: stride", "at least 1", "got 0"]),
+    (dict(stride=(2, 0)), ValueError, ["stride", "at least 1"]),
+    (dict(padding=-1), ValueError, ["PaddingStrideExplorer: padding", "at least 0", "-1"]),
+    (dict(kernel_size=2.5), TypeError, ["kernel_size", "must be an int", "2.5"]),
+    (dict(input_size="8"), TypeError, ["input_size"]),
+    (dict(dilation=(1, 2, 3)), TypeError, ["dilation", "(height, width) pair"]),
+    (dict(input_size=(4, 4), kernel_size=(7, 7), padding=(0, 0)), ValueError,
+     ["kernel_size 7", "padded input 4 + 2·0 = 4", "height"]),
+    (dict(input_size=(5, 5), kernel_size=(3, 3), padding=(0, 0), dilation=(3, 3)), ValueError,
+     ["dilated to 7"]),
+    (dict(input_size=(100, 8)), ValueError, ["input_size", f"at most {LIMITS['input_size'][1]}"]),
+])
+def test_padding_stride_explorer_rejects_bad_arguments(kwargs, error, words):
+    with pytest.raises(error) as info:
+        PaddingStrideExplorer(**kwargs)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_settings_from_the_page_update_output_shape():
+    widget = PaddingStrideExplorer()
+    widget.stride = [3, 3]  # what the JS sends
+    assert widget.output_shape == (3, 3)
+    widget.kernel_size = [11, 11]
+    with pytest.raises(ValueError, match="larger than the"):
+        widget.output_shape  # noqa: B018 - a property
+    assert "no output" in repr(widget)
+
+
+# ---------------------------------------------------------------- the JavaScript
+
+JS_FILES = sorted(WIDGETS.glob("*.js"))
+
+
+@pytest.mark.parametrize("path", JS_FILES, ids=lambda p: p.name)
+def test_widget_js_never_puts_data_into_html(path):
+    source = path.read_text()
+    # innerHTML/outerHTML/insertAdjacentHTML/document.write: only with a string literal
+    for match in re.finditer(r"\.(innerHTML|outerHTML)\s*\+?=\s*([^;\n]+)", source):
+        value = match.group(2).strip()
+        assert re.fullmatch(r"""(["'])[^"'`$]*\1""", value), f"{path.name}: {match.group(0)}"
+    assert "insertAdjacentHTML" not in source and "document.write" not in source
+    assert not re.search(r"^\s*import\s|\bimport\(", source, re.M), "no imports: no build step, no CDN"
+
+
+@pytest.mark.parametrize("cls", [KernelPlayground, PaddingStrideExplorer])
+def test_esm_is_the_shared_helpers_plus_the_widget_file(cls):
+    assert cls._esm.startswith((WIDGETS / "_base.js").read_text())
+    assert cls._esm.endswith((WIDGETS / cls._esm_file).read_text())
+    assert "export default { render }" in cls._esm
+    assert f'd2lRoot(el, "{cls.testid}")' in cls._esm
+
+
+# ---------------------------------------------------------------- saved notebooks
+
+def _saved_models():
+    import json
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for path in sorted((root / "chapters").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        widgets = json.loads(path.read_text()).get("metadata", {}).get("widgets", {})
+        state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        for model in state.values():
+            yield path.relative_to(root).as_posix(), model["state"]
+
+
+@pytest.mark.parametrize("cls", [KernelPlayground, PaddingStrideExplorer])
+def test_notebooks_save_the_current_javascript(cls):
+    # The book page runs the JavaScript saved in the notebook, not the .js file:
+    # after editing a widget's .js, re-run scripts/execute.py on its notebooks.
+    name = f"{cls.__module__}.{cls.__name__}"
+    stale = sorted({path for path, state in _saved_models()
+                    if state.get("_anywidget_id") == name and state.get("_esm") != cls._esm})
+    assert stale == [], f"re-run scripts/execute.py on {' '.join(stale)}"

@@ -1,0 +1,565 @@
+"""Tests for the §7.4-§7.6 widgets: ChannelsView, PoolingExplorer, FeatureMapBrowser,
+ReceptiveFieldView.
+
+Every number a widget saves for the page is checked against PyTorch
+(F.conv2d, F.max_pool2d / F.avg_pool2d, a manual forward pass, gradients).
+Where the page computes by itself (pooling, receptive-field windows), the
+JavaScript functions are run in Node (when it is installed) on the same
+inputs as the Python mirror. Then: bad arguments, state size, and that the
+.js files never put data into innerHTML.
+"""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import d2lmini as d2l
+from d2lmini.widgets.channels import ChannelsView
+from d2lmini.widgets.feature_maps import FeatureMapBrowser, lenet
+from d2lmini.widgets.pooling import PoolingExplorer, stripe_image
+from d2lmini.widgets.receptive_field import ReceptiveFieldView, lenet_stack
+
+WIDGETS = pathlib.Path(d2l.__file__).parent / "widgets"
+MAX_STATE = 2_000_000
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+
+
+def state_size(widget):
+    return len(json.dumps(widget.get_state(), default=str))
+
+
+def run_js(widget, body, payload):
+    """Import ``widget``'s ES module in Node and run ``body`` (which sees ``m`` and
+    ``payload`` and returns a JSON-able value)."""
+    script = (
+        "const fs = await import('fs');\n"
+        "const src = fs.readFileSync(process.env.D2L_WIDGET_ESM, 'utf8');\n"
+        "const m = await import('data:text/javascript,' + encodeURIComponent(src));\n"
+        "const payload = JSON.parse(fs.readFileSync(0, 'utf8'));\n"
+        f"const result = (() => {{ {body} }})();\n"
+        "process.stdout.write(JSON.stringify(result));\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        esm = pathlib.Path(tmp) / "widget.mjs"
+        esm.write_text(widget._esm, encoding="utf-8")
+        done = subprocess.run([NODE, "--input-type=module", "-e", script],
+                              input=json.dumps(payload), capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "D2L_WIDGET_ESM": str(esm)})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def assert_close(actual, expected, atol=1e-9, rtol=0, msg=None):
+    """Like torch.testing.assert_close, without its slow first import."""
+    assert rtol == 0
+    assert actual.shape == expected.shape, (msg, actual.shape, expected.shape)
+    diff = (actual.double() - expected.double()).abs().max().item()
+    assert diff <= atol, (msg, diff, atol)
+
+
+def t64(x):
+    return torch.tensor(x, dtype=torch.float64)
+
+
+def randn(seed, *shape):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+@pytest.fixture(scope="module")
+def pooling_default():
+    return PoolingExplorer()  # the real first Fashion-MNIST validation image
+
+
+# ============================================================ ChannelsView
+
+def test_channels_default_is_d2l_example():
+    w = ChannelsView()
+    X = t64(w.X)
+    assert X.shape == (2, 3, 3) and w.stacked
+    assert w.outputs()[0].tolist() == [[56, 72], [104, 120]]
+    K = torch.tensor([[[0, 1], [2, 3]], [[1, 2], [3, 4]]], dtype=torch.float64)
+    K3 = torch.stack((K, K + 1, K + 2))
+    assert torch.equal(t64(w.K), K3)
+    assert torch.equal(w.outputs(), F.conv2d(X[None], K3)[0])
+    assert torch.equal(w.outputs(), d2l.corr2d_multi_in_out(X, K3))
+    # the per-channel partial results add up to the output, channel by channel
+    assert torch.equal(t64(w.partials).sum(1), w.outputs())
+    assert repr(w) == "ChannelsView(mode='multi_in', X 2×3×3, K 3×2×2×2 → Y 3×2×2, 1×1 matrix 3×2)"
+
+
+def test_channels_user_tensors_match_conv2d():
+    X, K = randn(0, 3, 5, 6), randn(1, 4, 3, 2, 3)
+    w = ChannelsView(X, K, mode="multi_out")
+    assert not w.stacked and t64(w.K).shape == (4, 3, 2, 3)
+    assert_close(w.outputs(), F.conv2d(X[None], K)[0], atol=6e-4, rtol=0)
+    assert_close(w.outputs(), d2l.corr2d_multi_in_out(X, K), atol=6e-4, rtol=0)
+    for o in range(4):
+        for c in range(3):
+            expected = F.conv2d(X[None, c:c + 1], K[None, o, c:c + 1])[0, 0]
+            assert_close(t64(w.partials[o][c]), expected, atol=6e-4)
+    # integer tensors and nested lists are accepted; a 3-D K is stacked as K, K+1, K+2
+    w = ChannelsView(torch.arange(18).reshape(2, 3, 3), [[[1, 0], [0, 1]]] * 2)
+    assert t64(w.K).shape == (3, 2, 2, 2) and w.stacked
+
+
+def test_channels_1x1_is_a_matrix_product():
+    X = randn(2, 3, 4, 4)
+    M = randn(3, 2, 3)
+    w = ChannelsView(X, randn(4, 3, 2, 2), kernel_1x1=M, mode="1x1")
+    expected = F.conv2d(X[None], M.reshape(2, 3, 1, 1))[0]
+    assert_close(w.outputs_1x1(), expected, atol=6e-4, rtol=0)
+    assert_close(w.outputs_1x1(), d2l.corr2d_multi_in_out_1x1(X, M.reshape(2, 3, 1, 1)),
+                               atol=6e-4, rtol=0)
+    x, Mw, y = w.pointwise(1, 2)
+    assert_close(Mw @ x, y, atol=2e-3, rtol=0)
+    assert_close(y, expected[:, 1, 2], atol=6e-4, rtol=0)
+    # the default 1x1 matrix: sum, difference, mean of the channels
+    d = ChannelsView(mode="1x1")
+    x, M, y = d.pointwise(1, 1)
+    assert x.tolist() == [4, 5] and M.tolist() == [[1, 1], [1, -1], [0.5, 0.5]]
+    assert y.tolist() == [9, -1, 4.5]
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(X=torch.ones(5)), ValueError, "X must be 3-D"),
+    (dict(X=torch.ones(3, 3)), ValueError, "got shape (3, 3)"),
+    (dict(X="abc"), TypeError, "X must be a torch.Tensor"),
+    (dict(X=[[[1, 2], [3]]]), TypeError, "equal-length rows"),
+    (dict(X=torch.full((2, 3, 3), float("nan"))), ValueError, "NaN"),
+    (dict(X=torch.ones(3, 3, 3)), ValueError, "X has 3 input channels but K has 2"),
+    (dict(K=torch.ones(2, 3, 2, 2)), ValueError, "K.shape[1]"),
+    (dict(K=torch.ones(2, 4, 4)), ValueError, "kernel 4×4 is larger than the 3×3"),
+    (dict(K=torch.ones(2, 2)), ValueError, "K must be 3-D or 4-D"),
+    (dict(X=torch.ones(9, 3, 3), K=torch.ones(9, 2, 2)), ValueError, "at most 8"),
+    (dict(X=torch.ones(1, 40, 40), K=torch.ones(1, 2, 2)), ValueError, "40 rows/columns"),
+    (dict(X=torch.ones(2, 3, 3, dtype=torch.complex64)), TypeError, "real numbers"),
+    (dict(mode="1×1"), ValueError, "mode must be one of"),
+    (dict(out_channel=3), ValueError, "out_channel must be at most 2"),
+    (dict(out_channel=1.0), TypeError, "out_channel must be an int"),
+    (dict(kernel_1x1=torch.ones(2, 3)), ValueError, "kernel_1x1 has 3"),
+    (dict(kernel_1x1=torch.ones(2, 2, 2, 2)), ValueError, "1×1 kernels"),
+])
+def test_channels_bad_arguments(kwargs, error, words):
+    with pytest.raises(error, match=re.escape(words)) as info:
+        ChannelsView(**kwargs)
+    assert "ChannelsView" in str(info.value)
+
+
+def test_channels_traits_are_validated():
+    w = ChannelsView()
+    with pytest.raises(ValueError, match="mode"):
+        w.mode = "nope"
+    with pytest.raises(ValueError, match="out_channel"):
+        w.out_channel = 7
+
+
+# ============================================================ PoolingExplorer
+
+POOL_SETTINGS = [(k, s, p, mode) for k in (1, 2, 3, 4) for s in (1, 2, 3)
+                 for p in range(k // 2 + 1) for mode in ("max", "avg")]
+
+
+def torch_pool(X, k, s, p, mode):
+    X = X[None, None]
+    if mode == "max":
+        return F.max_pool2d(X, k, s, p)[0, 0]
+    return F.avg_pool2d(X, k, s, p, count_include_pad=True)[0, 0]
+
+
+def test_pooling_default_image_is_fashion_mnist(pooling_default):
+    w = pooling_default
+    data = d2l.FashionMNIST(batch_size=1).val
+    expected = data.data[0].double() / 255
+    assert_close(t64(w.image), expected, atol=5e-4, rtol=0)
+    assert (w.pool_size, w.stride, w.padding, w.mode) == (2, 2, 0, "max")
+    assert_close(t64(w.edges), d2l.corr2d(t64(w.image), t64([[1, -1]])), atol=1e-9, rtol=0)
+    assert w.pooled().shape == (14, 14)
+    assert_close(w.pooled(), torch_pool(t64(w.image), 2, 2, 0, "max"))
+    assert repr(w) == ("PoolingExplorer(image 28×28, source='image', mode='max', pool_size=2, "
+                       "stride=2, padding=0, shift=1)")
+
+
+def test_pooling_mirror_matches_torch():
+    w = PoolingExplorer(randn(5, 7, 9))
+    for source in ("image", "edges"):
+        X = t64(w.image if source == "image" else w.edges)
+        for k, s, p, mode in POOL_SETTINGS:
+            assert_close(w.pooled(source, mode, k, s, p), torch_pool(X, k, s, p, mode),
+                                       msg=f"{source} {k} {s} {p} {mode}")
+
+
+@needs_node
+def test_pooling_javascript_matches_torch():
+    w = PoolingExplorer(randn(6, 7, 9))
+    cases = [dict(source=src, k=k, s=s, p=p, mode=mode)
+             for src in ("image", "edges") for k, s, p, mode in POOL_SETTINGS]
+    payload = dict(image=w.image, cases=cases, stripe=w.stripe)
+    out = run_js(w, """
+        const edges = m.edgeGrid(payload.image);
+        return {
+          pooled: payload.cases.map((c) => m.poolGrid(
+            c.source === 'image' ? payload.image : edges, c.k, c.s, c.p, c.mode)),
+          edges,
+          shifts: [-2, -1, 0, 1, 2].map((s) => m.shiftDemo(payload.stripe, s)),
+          tooBig: m.poolGrid([[1, 2]], 4, 1, 1, 'max'),
+        };""", payload)
+    assert_close(t64(out["edges"]), t64(w.edges), atol=1e-9, rtol=0)
+    for case, got in zip(cases, out["pooled"]):
+        X = t64(w.image if case["source"] == "image" else w.edges)
+        assert_close(t64(got), torch_pool(X, case["k"], case["s"], case["p"], case["mode"]),
+                                   msg=str(case))
+    for shift, got in zip(range(-2, 3), out["shifts"]):
+        demo = w.shift_demo(shift)
+        assert got["changed"] == demo["changed"]
+        assert t64(got["Xs"]).equal(demo["X_shifted"])
+        assert t64(got["P2s"]).equal(demo["pooled_s2_shifted"])
+    assert out["tooBig"] is None
+
+
+def test_pooling_traits_are_validated():
+    w = PoolingExplorer(torch.rand(8, 8), pool_size=4, padding=2)
+    w.pool_size = 2  # padding 2 is too much for a 2×2 window: it drops to 1
+    assert w.padding == 1
+    assert_close(w.pooled(), torch_pool(t64(w.image), 2, 4, 1, "max"))
+    with pytest.raises(ValueError, match="mode"):
+        w.mode = "min"
+    with pytest.raises(ValueError, match="stride must be at least 1"):
+        w.stride = 0
+
+
+def test_pooling_shift_demo_against_torch():
+    w = PoolingExplorer(torch.zeros(4, 4))
+    X = stripe_image()
+    assert X[:, 2:6].eq(0).all() and X[:, :2].eq(1).all() and X[:, 6:].eq(1).all()
+    Xs = torch.ones(6, 8, dtype=torch.float64)
+    Xs[:, 3:7] = 0  # the stripe one pixel further right
+    edge = lambda Z: F.conv2d(Z[None, None], t64([[[[1, -1]]]]))[0, 0]  # noqa: E731
+    demo = w.shift_demo()
+    assert demo["X_shifted"].equal(Xs)
+    assert demo["edges"].equal(edge(X)) and demo["edges_shifted"].equal(edge(Xs))
+    counts = {"edges": int((edge(X) != edge(Xs)).sum())}
+    for s in (1, 2):
+        a, b = (F.max_pool2d(edge(Z)[None, None], 2, s)[0, 0] for Z in (X, Xs))
+        assert demo[f"pooled_s{s}"].equal(a) and demo[f"pooled_s{s}_shifted"].equal(b)
+        counts[f"s{s}"] = int((a != b).sum())
+    assert demo["changed"] == counts == {"edges": 24, "s1": 10, "s2": 6}
+    # shifting left by one keeps the +1 edge inside the same stride-2 window
+    assert w.shift_demo(-1)["changed"]["edges"] > 0
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(image=torch.ones(500, 500)), ValueError, "500×500"),
+    (dict(image=torch.ones(10)), ValueError, "must be 2-D"),
+    (dict(image=torch.ones(1, 1)), ValueError, "at least 2×2"),
+    (dict(image="cat"), TypeError, "image must be"),
+    (dict(image=torch.full((4, 4), float("inf"))), ValueError, "NaN or inf"),
+    (dict(stride=0), ValueError, "stride must be at least 1"),
+    (dict(pool_size=0), ValueError, "pool_size must be at least 1"),
+    (dict(pool_size=2.5), TypeError, "pool_size must be an int"),
+    (dict(padding=2), ValueError, "padding must be at most half the window"),
+    (dict(mode="min"), ValueError, "mode must be one of 'max', 'avg'"),
+    (dict(source="both"), ValueError, "source must be one of"),
+    (dict(pool_size=7, image=torch.ones(5, 5)), ValueError, "7×7 window is larger than the 5×5"),
+    (dict(shift=5), ValueError, "shift must be at most 2"),
+])
+def test_pooling_bad_arguments(kwargs, error, words):
+    kwargs.setdefault("image", torch.zeros(8, 8))
+    with pytest.raises(error, match=re.escape(words)) as info:
+        PoolingExplorer(**kwargs)
+    assert "PoolingExplorer" in str(info.value)
+
+
+# ============================================================ FeatureMapBrowser
+
+def assert_maps_match(widget, layer, expected):
+    """Every stored map of ``layer`` is within one quantization step of ``expected`` (n, c, h, w)."""
+    entry = widget.layers[layer]
+    assert entry["shape"] == list(expected.shape[1:])
+    for image in range(expected.shape[0]):
+        for channel in range(entry["channels"]):
+            real = expected[image, channel].double()
+            tol = (real.max() - real.min()).item() / 510 + 1e-5
+            assert_close(widget.activation(layer, image, channel), real, atol=tol, rtol=0)
+
+
+def test_feature_maps_sequential_model():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 20, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Dropout(0.5), nn.Flatten(), nn.Linear(20 * 6 * 6, 3))
+    net.train()
+    images = torch.rand(3, 1, 12, 12)
+    labels = ["cat", "dog", "<b>bird</b>"]
+    w = FeatureMapBrowser(net, images, labels, max_channels=4, targets=[0, 1, 2])
+    assert net.training and all(m.training for m in net.modules())  # mode restored
+    assert not any(p.grad is not None for p in net.parameters())
+    assert w.layer_names() == ["0 Conv2d", "1 ReLU", "2 MaxPool2d", "3 Dropout", "4 Flatten",
+                               "5 Linear"]
+    net.eval()
+    with torch.no_grad():
+        outs, x = [], images
+        for layer in net:
+            x = layer(x)
+            outs.append(x)
+    for i in range(4):
+        assert w.layers[i]["kind"] == "maps" and w.layers[i]["channels"] == 4
+        assert_maps_match(w, i, outs[i])  # dropout is off: eval mode
+    assert w.layers[4]["kind"] == "vector" and w.layers[4]["length"] == 256  # capped
+    for image in range(3):
+        assert_close(w.activation(5, image), outs[5][image].double(), atol=5e-4, rtol=0)
+        assert_close(w.activation(4, image), outs[4][image, :256].double(), atol=5e-4, rtol=0)
+    assert w.predictions == outs[5].argmax(1).tolist()
+    assert w.predicted_label(2) == labels[w.predictions[2]]
+    assert w.labels == labels and w.targets == [0, 1, 2]
+    assert repr(w) == "FeatureMapBrowser(6 layers, 3 images 1×12×12)"
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)) + x)
+
+
+class TinyResNet(nn.Module):
+    """A forward that is not a Sequential: a reused ReLU and a residual block."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.block = Block(4)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 5))
+
+    def forward(self, x):
+        x = self.relu(self.stem(x))
+        x = self.relu(self.block(x))
+        return self.head(x)
+
+
+def test_feature_maps_non_sequential_model():
+    torch.manual_seed(1)
+    net = TinyResNet()
+    net.block.bn.train()
+    images = torch.rand(2, 3, 10, 10)
+    w = FeatureMapBrowser(net, images)
+    assert net.block.bn.training and net.training
+    assert w.layer_names() == ["stem Conv2d", "relu ReLU", "block Block", "relu ReLU (call 2)",
+                               "head.0 AdaptiveAvgPool2d", "head.1 Flatten", "head.2 Linear"]
+    net.eval()
+    with torch.no_grad():
+        a = net.stem(images)
+        b = net.relu(a)
+        c = net.block(b)
+        d = net.relu(c)
+        e = net.head[0](d)
+        logits = net(images)
+    for layer, expected in enumerate([a, b, c, d, e]):
+        assert_maps_match(w, layer, expected)
+    assert_close(w.activation("head.2 Linear", 1), logits[1].double(), atol=5e-4, rtol=0)
+    assert w.predictions == logits.argmax(1).tolist() and w.labels == []
+    assert w.predicted_label(0) == str(w.predictions[0])
+    assert w.inputs["shape"] == [2, 3, 10, 10]
+    # layers= keeps only some; (n, h, w) images get a channel axis
+    w = FeatureMapBrowser(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh()), torch.rand(2, 9, 9),
+                          layers=["1 Tanh"])
+    assert w.layer_names() == ["1 Tanh"] and w.inputs["shape"] == [2, 1, 9, 9]
+    assert w.predictions == []
+
+
+def test_feature_maps_d2l_classifier_names_layers_like_sequential():
+    lenet_module = pytest.importorskip("d2lmini.models.lenet")
+    torch.manual_seed(2)
+    net = lenet_module.LeNet()  # lazy layers, all inside net.net
+    images = torch.rand(2, 1, 28, 28)
+    w = FeatureMapBrowser(net, images, max_channels=2)
+    assert w.layer_names()[:3] == ["0 Conv2d", "1 Sigmoid", "2 AvgPool2d"]
+    assert w.layer_names()[-1] == "11 Linear" and net.training
+    net.eval()
+    with torch.no_grad():
+        assert_maps_match(w, 0, net.net[0](images))
+        assert w.predictions == net(images).argmax(1).tolist()
+
+
+def test_feature_maps_lenet_demo_and_state_size():
+    state = torch.random.get_rng_state()
+    w = FeatureMapBrowser.lenet_demo()
+    assert torch.equal(state, torch.random.get_rng_state())  # lenet() leaves the RNG alone
+    assert w.layer_names()[0] == "0 Conv2d" and len(w.layers) == 12
+    assert w.labels == list(d2l.FashionMNIST.LABELS) and len(w.targets) == 8
+    assert w.inputs["shape"] == [8, 1, 28, 28]
+    assert state_size(w) < MAX_STATE
+    net = lenet()
+    images = d2l.FashionMNIST(batch_size=1).val.data[:8].float().unsqueeze(1) / 255
+    with torch.no_grad():
+        assert_maps_match(w, 3, net[:4](images))
+        assert w.predictions == net(images).argmax(1).tolist()
+
+
+def test_feature_maps_too_much_state():
+    net = nn.Conv2d(3, 64, 1)
+    with pytest.raises(ValueError, match="more than the 2 MB a page may hold"):
+        FeatureMapBrowser(net, torch.rand(8, 3, 64, 64), max_channels=64)
+
+
+@pytest.mark.parametrize("args, kwargs, error, words", [
+    ((), {}, TypeError, "lenet_demo()"),
+    (("net",), {}, TypeError, "model must be an nn.Module"),
+    ((None, torch.rand(9, 1, 8, 8)), {}, ValueError, "got 9 images, at most 8"),
+    ((None, torch.randint(0, 255, (2, 1, 8, 8), dtype=torch.uint8)), {}, TypeError, "/ 255"),
+    ((None, torch.rand(8, 8)), {}, ValueError, "use images[None]"),
+    ((None, torch.rand(2, 1, 1, 8, 8)), {}, ValueError, "(n, channels, h, w)"),
+    ((None, torch.rand(1, 1, 300, 300)), {}, ValueError, "300×300"),
+    ((None, torch.rand(2, 3, 8, 8)), {}, ValueError, "model(images) failed"),
+    ((None, torch.rand(2, 1, 8, 8), ["a", "b"]), {}, ValueError, "labels has 2 names"),
+    ((None, torch.rand(2, 1, 8, 8), "abc"), {}, TypeError, "labels must be a list"),
+    ((None, torch.rand(2, 1, 8, 8)), dict(max_channels=0), ValueError, "max_channels"),
+    ((None, torch.rand(2, 1, 8, 8)), dict(targets=[1]), ValueError, "targets has 1"),
+    ((None, torch.rand(2, 1, 8, 8)), dict(layers=["nope"]), ValueError, "the layers are"),
+])
+def test_feature_maps_bad_arguments(args, kwargs, error, words):
+    small = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.LazyLinear(3))
+    if args and args[0] is None:
+        args = (small,) + args[1:]
+    with pytest.raises(error, match=re.escape(words)) as info:
+        FeatureMapBrowser(*args, **kwargs)
+    assert "FeatureMapBrowser" in str(info.value)
+
+
+# ============================================================ ReceptiveFieldView
+
+def gradient_window(layers, input_size, unit):
+    """Input pixels with a nonzero gradient from one output unit: (rows, cols) ranges."""
+    x = torch.ones(1, 1, *input_size, dtype=torch.float64, requires_grad=True)
+    y = x
+    for layer in layers:
+        y = layer(y)
+    y[0, 0, unit[0], unit[1]].backward()
+    rows, cols = torch.nonzero(x.grad[0, 0], as_tuple=True)
+    box = x.grad[0, 0, rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    assert box.ne(0).all()  # a full rectangle, no holes
+    return (rows.min().item(), rows.max().item()), (cols.min().item(), cols.max().item())
+
+
+def positive_stack(layers):
+    """Copies of ``layers`` with one channel and all-positive weights (nothing cancels)."""
+    out = []
+    for layer in layers:
+        if isinstance(layer, nn.Conv2d):
+            conv = nn.Conv2d(1, 1, layer.kernel_size, layer.stride, layer.padding,
+                             bias=False).double()
+            nn.init.constant_(conv.weight, 0.5)
+            out.append(conv)
+        else:
+            out.append(layer)
+    return out
+
+
+def test_receptive_field_default_is_lenet():
+    w = ReceptiveFieldView()
+    assert w.table() == [("1: Conv2d 5×5, pad 2", 5, 1), ("2: AvgPool2d 2×2, stride 2", 6, 2),
+                         ("3: Conv2d 5×5", 14, 2), ("4: AvgPool2d 2×2, stride 2", 16, 4)]
+    assert [g["out"] for g in w.geometry] == [[28, 28], [14, 14], [10, 10], [5, 5]]
+    assert (w.layer, w.unit) == (3, [2, 2])
+    assert w.window() == ((6, 21), (6, 21))
+    assert w.window(0, (0, 0), clip=False) == ((-2, 2), (-2, 2))
+    assert repr(w) == ("ReceptiveFieldView(4 layers, input 28×28; layer '4: AvgPool2d 2×2, stride 2' "
+                       "unit (2, 2) sees rows 6..21, columns 6..21)")
+
+
+def test_receptive_field_window_equals_gradient_support():
+    stack = positive_stack(lenet_stack())
+    w = ReceptiveFieldView(stack, 28)
+    for layer, g in enumerate(w.geometry):
+        h = g["out"][0]
+        for unit in {(0, 0), (h - 1, h - 1), (h // 2, 1), (1, h - 1)}:
+            expected = gradient_window(stack[:layer + 1], (28, 28), unit)
+            assert w.window(layer, unit) == expected, (layer, unit)
+
+
+def test_receptive_field_tuples_and_rectangles():
+    layers = [(3, 1, 1), (2, 2), (3, 2, 1), nn.ReLU(), nn.MaxPool2d((3, 2), stride=(1, 2))]
+    w = ReceptiveFieldView(layers, (21, 17))
+    torch_layers = [nn.Conv2d(1, 1, 3, 1, 1), nn.AvgPool2d(2, 2), nn.Conv2d(1, 1, 3, 2, 1),
+                    nn.ReLU(), nn.AvgPool2d((3, 2), stride=(1, 2))]
+    torch_layers = positive_stack(torch_layers)
+    x = torch.zeros(1, 1, 21, 17, dtype=torch.float64)
+    for layer, g in enumerate(w.geometry):
+        x = torch_layers[layer](x)
+        assert g["out"] == list(x.shape[2:])
+        oh, ow = g["out"]
+        for unit in {(0, 0), (oh - 1, ow - 1), (oh // 2, ow // 2)}:
+            assert w.window(layer, unit) == gradient_window(torch_layers[:layer + 1], (21, 17), unit)
+    for g, fields in zip(w.geometry, zip(d2l.receptive_fields(layers, 21, axis=0),
+                                         d2l.receptive_fields(layers, 17, axis=1))):
+        assert g["size"] == [f.size for f in fields] and g["jump"] == [f.jump for f in fields]
+    assert w.geometry[3]["name"] == "4: ReLU"
+    # an nn.Sequential works as the list of its layers
+    assert ReceptiveFieldView(nn.Sequential(*lenet_stack())).geometry == ReceptiveFieldView().geometry
+
+
+@needs_node
+def test_receptive_field_javascript_matches_python():
+    w = ReceptiveFieldView([(5, 1, 2), (2, 2), (3, 1, 1), (2, 2)], (20, 24))
+    cases = [(l, i, j) for l, g in enumerate(w.geometry)
+             for i in range(g["out"][0]) for j in range(g["out"][1])]
+    out = run_js(w, """
+        return payload.cases.map(([l, i, j]) => {
+          const win = m.rfWindow(payload.geometry[l], i, j);
+          return [win, m.rfClip(win, payload.size)];
+        });""", dict(cases=cases, geometry=w.geometry, size=w.input_size))
+    for (layer, i, j), (full, clipped) in zip(cases, out):
+        assert tuple(map(tuple, full)) == w.window(layer, (i, j), clip=False)
+        assert tuple(map(tuple, clipped)) == w.window(layer, (i, j))
+
+
+@pytest.mark.parametrize("args, kwargs, error, words", [
+    (([],), {}, ValueError, "layers is empty"),
+    (("conv",), {}, TypeError, "layers must be a list"),
+    (([nn.Linear(3, 3)],), {}, TypeError, "layers[0] must be an nn.Conv2d"),
+    (([(3, 0)],), {}, ValueError, "stride must be at least 1"),
+    ((None, 4), {}, ValueError, "layers[2] spans 5 pixels but gets only 2"),
+    ((None, 500), {}, ValueError, "input_size must be at most 128"),
+    ((None, (28, 28, 3)), {}, TypeError, "input_size must be an int or a (height, width) pair"),
+    ((), dict(layer=4), ValueError, "layer must be at most 3"),
+    ((), dict(unit=(5, 0)), ValueError, "unit row must be at most 4"),
+    ((), dict(unit=3), TypeError, "unit must be a (row, column) pair"),
+    (([(3, 1)] * 17,), {}, ValueError, "at most 16 fit"),
+])
+def test_receptive_field_bad_arguments(args, kwargs, error, words):
+    with pytest.raises(error, match=re.escape(words)) as info:
+        ReceptiveFieldView(*args, **kwargs)
+    assert "ReceptiveFieldView" in str(info.value)
+
+
+# ============================================================ all four
+
+def test_default_state_is_small(pooling_default):
+    for widget in (ChannelsView(), pooling_default, ReceptiveFieldView()):
+        assert state_size(widget) < MAX_STATE
+    assert state_size(ReceptiveFieldView([(3, 1, 1)] * 16, 128)) < MAX_STATE
+    assert state_size(PoolingExplorer(torch.rand(64, 64))) < 200_000
+
+
+@pytest.mark.parametrize("name, cls", [("channels", ChannelsView), ("pooling", PoolingExplorer),
+                                       ("feature_maps", FeatureMapBrowser),
+                                       ("receptive_field", ReceptiveFieldView)])
+def test_javascript_follows_the_conventions(name, cls):
+    js = (WIDGETS / f"{name}.js").read_text(encoding="utf-8")
+    code = re.sub(r"//[^\n]*", "", js)
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", code)
+    assert not re.search(r"^\s*import\s|\bimport\(|\brequire\(|https?:", code, re.M)
+    assert re.search(r"export default \{ render \}", code)
+    assert f'd2lRoot(el, "{cls.testid}")' in code
+    assert "d2l-status" in code and "return stop" in code
+    assert cls._esm.endswith(js) and "function d2lRoot" in cls._esm  # _base.js prepended
