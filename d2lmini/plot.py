@@ -25,9 +25,13 @@ def plot_history(history, title=None):
     Returns the matplotlib figure without showing it.
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
     metrics = history.metrics
     has_acc = any(name.endswith("_acc") for name in metrics)
-    fig = Figure(figsize=(7.0 if has_acc else 3.6, 2.8), layout="constrained")
+    # Fixed margins: a constrained layout would draw the figure twice.
+    fig = Figure(figsize=(7.0 if has_acc else 3.6, 2.8))
+    fig.subplots_adjust(left=0.1 if has_acc else 0.2, right=0.98, bottom=0.17,
+                        top=0.88 if title else 0.96, wspace=0.3)
     axes = fig.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
     for ax, kind in zip(axes, ("loss", "acc")):
         for split, style in (("train", "-"), ("val", "--")):
@@ -36,6 +40,7 @@ def plot_history(history, title=None):
                 epochs = range(1, len(values) + 1)
                 ax.plot(epochs, values, style, marker="o", markersize=3, label=f"{split} {kind}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("accuracy" if kind == "acc" else "loss")
         ax.grid(alpha=0.3)
         ax.legend()

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
 export D2LMINI_PROGRESS=0
+# OpenMP threads that spin while waiting slow torch down many times over when
+# another process shares the cores; sleeping costs little when they don't.
+export OMP_WAIT_POLICY=PASSIVE
 status=0
 # pytest exits 5 when it collected nothing: for this suite that is a failure.
 run_pytest() {
