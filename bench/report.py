@@ -1,0 +1,399 @@
+"""Turn the newest bench/results/*.json into the book page chapters/benchmarks.md.
+
+    python bench/report.py                 # newest result -> chapters/benchmarks.md
+    python bench/report.py RESULT.json     # a given one
+    python bench/report.py --print         # only print the text table
+
+Needs only the standard library. ``text(result)`` is also what bench.py
+prints at the end of a run.
+"""
+import glob
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+PAGE = os.path.join(REPO, "chapters", "benchmarks.md")
+RERUN = "bash bench/run.sh"
+
+
+# --- formatting helpers ---------------------------------------------------------
+
+
+def secs(s):
+    if s is None:
+        return "–"
+    if s >= 100:
+        return f"{s:.0f} s"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.1f} µs"
+
+
+def ratio(r):
+    """0.27 -> '0.27× (3.7× faster)'."""
+    if r is None:
+        return "–"
+    if r < 1:
+        return f"{r:.2f}× ({1 / r:.1f}× faster)"
+    return f"{r:.2f}× ({r:.1f}× slower)" if r > 1.005 else "1.00× (same)"
+
+
+def times(r):
+    if r >= 100:
+        return f"{r:,.0f}×"
+    return f"{r:.1f}×" if r >= 10 else f"{r:.2f}×"
+
+
+def verdict(t):
+    return "PASS" if t["pass"] else "FAIL"
+
+
+def table(header, rows, markdown):
+    rows = [[str(c) for c in row] for row in rows]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h))
+              for i, h in enumerate(header)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+                     + [fmt.format(*row) for row in rows])
+
+
+# --- content ------------------------------------------------------------------------
+
+
+def machine_line(m):
+    env = m.get("bench_env", {})
+    course = m.get("course_env", {}) or {}
+    load = m.get("loadavg_start")
+    return (f"{m.get('cpu_model')}, {m.get('cores')} cores ({m.get('usable_cores')} usable), "
+            f"{m.get('memory_gib')} GiB; Python {m.get('python')}; "
+            f"bench env: torch {env.get('torch')}, torchvision {env.get('torchvision')}, "
+            f"d2l {env.get('d2l')}; course env: torch {course.get('torch') or '–'}; "
+            f"{m.get('torch_threads')} torch threads; load average at start "
+            + (" / ".join(f"{x:.1f}" for x in load) if load else "–"))
+
+
+def all_targets(result):
+    out = []
+    for name in ("trainer", "notebooks"):
+        part = result.get("parts", {}).get(name, {})
+        out += part.get("targets", [])
+    return out
+
+
+def headline(result, markdown):
+    parts = result.get("parts", {})
+    lines = []
+    tr = parts.get("trainer", {})
+    if "lenet" in tr:
+        r = tr["lenet"]["ratios"]
+        lines.append(f"LeNet epoch, d2lmini vs d2l as shipped (num_workers=4): "
+                     f"{ratio(r['d2lmini / d2l shipped (nw=4)'])}")
+        lines.append(f"LeNet epoch, d2lmini vs d2l with num_workers=0: "
+                     f"{ratio(r['d2lmini / d2l (nw=0)'])}")
+        if "d2lmini / d2l shipped, both 1 thread" in r:
+            lines.append(f"LeNet epoch, both under torch.set_num_threads(1): d2lmini vs d2l as "
+                         f"shipped {ratio(r['d2lmini / d2l shipped, both 1 thread'])}")
+        if "d2lmini 1 thread / d2lmini default" in r:
+            lines.append(f"LeNet epoch, d2lmini with 1 torch thread vs the default "
+                         f"({result.get('machine', {}).get('torch_threads')}): "
+                         f"{ratio(r['d2lmini 1 thread / d2lmini default'])}")
+    if "resnet18" in tr:
+        r = tr["resnet18"]["ratios"]["d2lmini / d2l shipped (nw=4)"]
+        n = tr["settings"]["resnet18"]["n_train"]
+        lines.append(f"ResNet-18 epoch (96 px, {n:,} images), d2lmini vs d2l: {ratio(r)}")
+    if "data_only" in tr:
+        r = tr["data_only"]["ratios"]
+        n = tr["settings"]["lenet"]["n_train"]
+        lines.append(f"Data only, {n:,} images at 28 px: d2lmini vs d2l (num_workers=4) "
+                     f"{ratio(r['d2lmini / d2l nw4 (28px)'])}; at 96 px "
+                     f"{ratio(r['d2lmini / d2l nw4 (96px)'])}")
+    conv = parts.get("conv", {})
+    for row in conv.get("rows", []):
+        if row["op"] == "corr2d" and row["input"] == "224×224":
+            loop = row["ratio_vs_baseline"]["loop (d2lmini.corr2d)"]
+            vec = row["ratio_vs_baseline"]["vectorized (d2lmini.corr2d_vectorized)"]
+            lines.append(f"corr2d on 224×224 (3×3): Python loops take {times(loop)} "
+                         f"the time of F.conv2d, unfold+einsum {times(vec)}")
+    nb = parts.get("notebooks", {})
+    if "nbval" in nb:
+        lines.append(f"All notebooks under nbval (quick budget): {secs(nb['nbval']['wall_s'])}")
+    if "book" in nb:
+        b = nb["book"]["builds"]
+        lines.append(f"Book build: {secs(b[0]['wall_s'])} from scratch, "
+                     f"{secs(b[-1]['wall_s'])} with nothing changed")
+    bullet = "* " if markdown else "  "
+    return "\n".join(bullet + line for line in lines)
+
+
+def targets_table(result, markdown):
+    rows = []
+    for t in all_targets(result):
+        is_ratio = t["limit"] < 1
+        value = f"{t['value']:.2f}×" if is_ratio else secs(t["value"])
+        limit = f"≤ {t['limit']:.2f}×" if is_ratio else f"< {t['limit'] / 60:g} min"
+        rows.append([t["name"], value, limit, verdict(t)])
+    return table(["target", "measured", "limit", "result"], rows, markdown) if rows else ""
+
+
+def trainer_tables(tr, markdown):
+    out = []
+    s = tr.get("settings", {})
+    for key, title, base in (("lenet", "LeNet, 28 px, {n_train:,} training + {n_val:,} "
+                              "validation images", "d2l (shipped, nw=4)"),
+                             ("resnet18", "ResNet-18, 96 px, {n_train:,} training + {n_val:,} "
+                              "validation images", "d2l (shipped, nw=4)")):
+        if key not in tr:
+            continue
+        rows = []
+        contenders = tr[key]["contenders"]
+        for name, c in contenders.items():
+            rel = c["median_s"] / contenders[base]["median_s"]
+            rows.append([name, secs(c["median_s"]), f"{secs(c['min_s'])} – {secs(c['max_s'])}",
+                         f"{c.get('val_acc', float('nan')):.3f}",
+                         "1.00×" if name == base else f"{rel:.2f}×"])
+        t = title.format(**s.get(key, {}))
+        out.append(f"{t}; one epoch (train + validation), batch {s.get('batch_size')}, SGD lr "
+                   f"{s.get(key, {}).get('lr')}:")
+        out.append(table(["contender", "median", "min – max", "val acc",
+                          "vs d2l shipped (medians)"], rows, markdown))
+        out.append("Paired ratios (median over rounds of the ratio within a round): "
+                   + "; ".join(f"{k} = {v:.2f}×" for k, v in tr[key]["ratios"].items()))
+    if "data_only" in tr:
+        rows = [[name, secs(c["median_s"]), f"{secs(c['min_s'])} – {secs(c['max_s'])}"]
+                for name, c in tr["data_only"]["contenders"].items()]
+        out.append(f"Data only: one pass over the {s.get('lenet', {}).get('n_train', 60000):,} "
+                   "training images, no model "
+                   "(nw = d2l's DataLoader num_workers):")
+        out.append(table(["loader", "median", "min – max"], rows, markdown))
+        out.append("Paired ratios: " + "; ".join(
+            f"{k} = {v:.2f}×" for k, v in tr["data_only"]["ratios"].items()))
+    if "load_seconds" in tr:
+        ls = tr["load_seconds"]
+        out.append(f"Building the data module (read the files, not timed above): d2l "
+                   f"{secs(ls['d2l'])}, d2lmini {secs(ls['d2lmini'])}.")
+    return out
+
+
+def conv_table(conv, markdown):
+    rows = []
+    for row in conv["rows"]:
+        for impl, s in row["seconds_per_call"].items():
+            rows.append([row["op"], row["input"], row["kernel"], impl, secs(s),
+                         times(row["ratio_vs_baseline"][impl])])
+    return table(["op", "input", "window", "implementation", "per call",
+                  "vs PyTorch"], rows, markdown)
+
+
+def notebook_tables(nb, markdown):
+    out = []
+    if "nbval" in nb:
+        v = nb["nbval"]
+        rows = [[name, secs(e["seconds"]), e["cells"], e["failed"],
+                 e.get("returncode", "–")]
+                for name, e in v["per_notebook"].items()]
+        rows.append(["**total (wall)**" if markdown else "total (wall)", secs(v["wall_s"]),
+                     sum(e["cells"] for e in v["per_notebook"].values()),
+                     sum(e["failed"] for e in v["per_notebook"].values()), ""])
+        missing = sorted(set(v.get("notebooks_found", [])) - set(v["per_notebook"]))
+        out.append(f"nbval (`{v['command']}`), exit code {v['returncode']}:")
+        out.append(table(["notebook", "time", "cells", "failed cells", "exit code"], rows,
+                         markdown))
+        if missing:
+            out.append(f"Not run (the {secs(v.get('budget_s'))} budget of --timeout was spent): "
+                       + ", ".join(missing))
+    if "book" in nb:
+        rows = [[b["kind"], secs(b["wall_s"]), b["returncode"]] for b in nb["book"]["builds"]]
+        out.append(f"Book build (`{nb['book']['command']}`, into a scratch folder):")
+        out.append(table(["build", "time", "exit code"], rows, markdown))
+    return out
+
+
+def text(result):
+    parts = result.get("parts", {})
+    out = ["", "Benchmarks: " + machine_line(result.get("machine", {})), "",
+           "HEADLINE (ratios measured side by side, interleaved, medians)",
+           headline(result, False), ""]
+    t = targets_table(result, False)
+    if t:
+        out += ["TARGETS", t, ""]
+    if "trainer" in parts:
+        out += ["1. TRAINER vs d2l 1.0.3"] + trainer_tables(parts["trainer"], False) + [""]
+    if "conv" in parts:
+        out += ["2. CONVOLUTION AND POOLING (per call)", conv_table(parts["conv"], False), ""]
+    if "notebooks" in parts:
+        out += ["3. NOTEBOOKS AND BOOK"] + notebook_tables(parts["notebooks"], False) + [""]
+    if "gpu" in parts:
+        out += ["4. GPU", json.dumps(parts["gpu"]), ""]
+    return "\n".join(x for x in out if x is not None)
+
+
+def markdown(result, source):
+    parts = result.get("parts", {})
+    m = result.get("machine", {})
+    s = parts.get("trainer", {}).get("settings", {})
+    repeats = s.get("repeats", "several")
+    out = [
+        "# Benchmarks",
+        "",
+        "How fast is the book's helper package `d2lmini` compared with the real `d2l` "
+        "package (release 1.0.3) that d2l.ai's code imports, and how slow are the "
+        "hand-written convolutions of chapter 7 next to PyTorch's? The numbers below are "
+        "generated by `bench/report.py` from the newest file in `bench/results/` "
+        f"(`{source}`); do not edit this page by hand.",
+        "",
+        "## The machine",
+        "",
+        machine_line(m) + ".",
+        "",
+        "Such machines are often shared, so absolute times drift from minute to minute. "
+        "Every comparison therefore runs its contenders interleaved in the same rounds "
+        f"({repeats} rounds, the order rotating each round) and reports medians; the "
+        "headline numbers are **ratios** measured side by side, which survive a busy "
+        "machine far better than seconds do.",
+        "",
+    ]
+    load = (m.get("loadavg_start") or [0])[0]
+    if load > (m.get("cores") or 1):
+        out += [
+            "```{warning}",
+            f"This run was made on an oversubscribed machine (load average {load:.0f} on "
+            f"{m.get('cores')} cores). Then every PyTorch operation that uses more than one "
+            "thread waits for its other threads to be scheduled (OpenMP threads spin while "
+            "they wait), so times with the default thread count are several times longer "
+            "than with `torch.set_num_threads(1)`, and the rows run with one thread are the "
+            "fairer comparison of the code itself.",
+            "```",
+            "",
+        ]
+    out += [
+        "## Headline",
+        "",
+        headline(result, True),
+        "",
+    ]
+    t = targets_table(result, True)
+    if t:
+        out += ["## Targets", "", t, ""]
+    if "trainer" in parts:
+        tr = parts["trainer"]
+        emu = s.get("notebook_emulation")
+        out += [
+            "## 1. `d2lmini.Trainer` against `d2l.Trainer`",
+            "",
+            "Both libraries train the same model code (d2l's `LeNet`; d2l §8.6's ResNet-18, "
+            "which the d2l package does not ship, on each library's `Classifier`) with their "
+            "own `Trainer` and `FashionMNIST`, the same SGD learning rate and batch size, for "
+            "one epoch: training plus the validation pass, timed around `trainer.fit`. Both "
+            "run in one process under the same torch build. Validation accuracy is measured "
+            "afterwards by one shared function on the same images, to show both did the same "
+            "work. LeNet uses learning rate "
+            f"{s.get('lenet', {}).get('lr')} so one epoch learns something (d2l's 0.1 stays "
+            "at chance after one epoch; the time does not depend on it).",
+            "",
+            "*d2l as shipped*: `FashionMNIST` is torchvision's dataset with per-image PIL "
+            "resizing behind a `DataLoader` with `num_workers=4`; the `ProgressBoard` redraws "
+            "its SVG figure during training. "
+            + ("As in a notebook, the figures are really rendered (an IPython shell formats "
+               "them; only the browser's part is missing); d2lmini's once-per-epoch PNG is "
+               "rendered the same way. " if emu else "")
+            + "*No drawing* sets `model.board.display = False` (d2l's own switch). "
+            "*nw=0* sets the loader's `num_workers` to 0. *1 thread* runs the epoch under "
+            "`torch.set_num_threads(1)` (DataLoader workers always use one thread each).",
+            "",
+        ]
+        reduced = []
+        if s.get("lenet", {}).get("n_train", 60000) != 60000:
+            reduced.append(f"LeNet on {s['lenet']['n_train']:,} training and "
+                           f"{s['lenet']['n_val']:,} validation images instead of all 70,000")
+        if s.get("resnet18", {}).get("n_train", 2000) != 2000:
+            reduced.append(f"ResNet-18 on {s['resnet18']['n_train']:,} training images "
+                           "instead of 2,000")
+        if reduced:
+            out += ["```{note}",
+                    "This run was made smaller to fit a busy machine: " + "; ".join(reduced)
+                    + ". d2l's fixed costs (starting four loader workers per loader) then "
+                    "weigh more than in a full epoch, so its ratios favour d2lmini somewhat.",
+                    "```", ""]
+        out += [x + "\n" for x in trainer_tables(tr, True)]
+    if "conv" in parts:
+        out += [
+            "## 2. Convolution and pooling by hand",
+            "",
+            "Median time per call of chapter 7's reference implementations and PyTorch's "
+            "kernels on one single-channel image (all agree to 1e-4 first). `pool2d` uses "
+            "stride 1 as d2l's does, and so do the PyTorch calls it is compared with.",
+            "",
+            conv_table(parts["conv"], True),
+            "",
+        ]
+    if "notebooks" in parts:
+        out += ["## 3. The notebooks and the book", "",
+                "The notebook suite as `scripts/test.sh` runs it (nbval, quick budget), here "
+                "one notebook at a time so each gets its own wall time, kernel start "
+                "included; and the book build, which does not execute the notebooks.", ""]
+        out += [x + "\n" for x in notebook_tables(parts["notebooks"], True)]
+    if "gpu" in parts:
+        g = parts["gpu"]
+        out += ["## 4. GPU", ""]
+        if "rows" in g:
+            out += [f"Training examples per second on {g['device']}:", "",
+                    table(["model", "size", "examples/s"],
+                          [[r["model"], r["size"], f"{r['examples_per_s']:,.0f}"]
+                           for r in g["rows"]], True), ""]
+        else:
+            out += [g.get("skipped", "not measured"), ""]
+    out += [
+        "## Re-running",
+        "",
+        "From the repository root:",
+        "",
+        "```bash",
+        f"{RERUN}                        # everything; writes bench/results/<machine>-<date>.json",
+        f"{RERUN} --only trainer,conv    # skip the notebook suite",
+        f"{RERUN} --repeats 5            # more rounds on a noisy machine",
+        f"{RERUN} --gpu                  # also examples/s per chapter-8 model on a CUDA GPU",
+        "```",
+        "",
+        "The first run creates `bench/.venv-d2l` (torch, torchvision, `d2l==1.0.3` installed "
+        "without its outdated pins, and `d2lmini`; several GB) and prepares d2l's `../data` "
+        "folder from the local Fashion-MNIST files, so nothing is downloaded from the "
+        "dataset's servers. The run ends by regenerating this page "
+        "(`python bench/report.py`). The benchmark is not part of the test suite.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def newest():
+    files = sorted(glob.glob(os.path.join(HERE, "results", "*.json")), key=os.path.getmtime)
+    if not files:
+        raise SystemExit("report: no bench/results/*.json yet; run bash bench/run.sh first")
+    return files[-1]
+
+
+def main(argv):
+    only_print = "--print" in argv
+    paths = [a for a in argv if not a.startswith("--")]
+    path = paths[0] if paths else newest()
+    with open(path) as f:
+        result = json.load(f)
+    if only_print:
+        print(text(result))
+        return 0
+    with open(PAGE, "w") as f:
+        f.write(markdown(result, os.path.relpath(path, REPO)))
+    print(f"report: wrote {os.path.relpath(PAGE, REPO)} from {os.path.relpath(path, REPO)}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
