@@ -5,6 +5,7 @@ checked against Zalando's SHA-256 digests, read once per process and served
 from memory by `TensorLoader`, which converts and resizes a whole batch at a
 time instead of one image at a time.
 """
+import errno
 import gzip
 import hashlib
 import math
@@ -60,10 +61,14 @@ _MAGIC_NDIM = {0x00000803: 3, 0x00000801: 1}  # unsigned-byte images / labels
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 _FETCH_ERRORS = (OSError, HTTPException)  # urllib's errors are OSErrors
 _INSTALL = "sudo apt install dataset-fashion-mnist"
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)  # no space left / disk quota exceeded
 
 # Per-process caches keyed by (path, size, mtime): a changed file is a new key.
 _digests = {}
 _loaded = {}
+# Decompressing takes longer than hashing, so the bytes read to verify a file
+# are kept until `read_idx` takes them: each file is decompressed once.
+_verified_bytes = {}
 
 
 class DataError(RuntimeError):
@@ -83,7 +88,9 @@ def read_idx(path):
     (magic 0x00000801) as (n,). Damage raises `DataError`.
     """
     path = Path(path)
-    raw = _read_bytes(path)
+    raw = _verified_bytes.pop(_file_key(path), None) if path.is_file() else None
+    if raw is None:
+        raw = _read_bytes(path)
     if len(raw) < 4:
         _damaged(path, f"truncated: expected a 4-byte magic number, got {len(raw)} bytes")
     magic = int.from_bytes(raw[:4], "big")
@@ -158,10 +165,10 @@ def _verify(path, name):
     """Raise DataError unless `path` holds the original `name`; hash once per process."""
     key = _file_key(path)
     if key not in _digests:
-        try:
-            _digests[key] = _sha256(path, _is_gz(path))
-        except _GZIP_ERRORS as err:
-            _damaged(path, f"corrupt gzip data ({err})")
+        raw = _read_bytes(path)
+        _digests[key] = hashlib.sha256(raw).hexdigest()
+        if _digests[key] == SHA256[name]:
+            _verified_bytes[key] = raw
     if _digests[key] != SHA256[name]:
         _damaged(path, f"SHA-256 of the decompressed data is {_digests[key]}, "
                        f"expected {SHA256[name]} (damaged or not the original {name})")
@@ -230,6 +237,8 @@ def fashion_mnist_dir(root=None, download=True):
         for name in _missing(target):
             _download(name, target)
     except DataError as err:
+        if isinstance(err.__cause__, OSError) and err.__cause__.errno in _DISK_FULL:
+            raise  # going online again would not help
         raise DataError(_not_found(searched, f"downloading into {target} failed:\n{err}")) from err
     return _verified(target)
 
@@ -257,6 +266,8 @@ def _make_writable(directory):
         directory.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=directory).close()
     except OSError as err:
+        if err.errno in _DISK_FULL:
+            raise DataError(_disk_full(directory, err)) from err
         raise DataError(
             f"Cannot download Fashion-MNIST into {directory}: {err}. Set "
             f"{ENV_VAR} to a directory that holds the four files (export "
@@ -274,8 +285,18 @@ def _download(name, directory):
             _fetch(url, name, directory)
             return
         except (*_FETCH_ERRORS, DataError) as err:
+            if isinstance(err, OSError) and err.errno in _DISK_FULL:
+                # Another URL will not help: the bytes have nowhere to go.
+                raise DataError(_disk_full(directory, err)) from err
             failures.append(f"  {url}: {err}")
     raise DataError("\n".join(failures))
+
+
+def _disk_full(directory, err):
+    return (f"Cannot download Fashion-MNIST into {directory}: the disk is full ({err}). "
+            f"The four files need about 31 MB: free some space, or keep them elsewhere and "
+            f"export {ENV_VAR}=/path/with/the/files (or pass root=...), or install them "
+            f"with: {_INSTALL}")
 
 
 def _fetch(url, name, directory):
@@ -479,7 +500,8 @@ class DataModule(HyperParameters):
         self.save_hyperparameters()
 
     def get_dataloader(self, train):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define get_dataloader(self, train) "
+                                  f"returning the batches of the training or validation split")
 
     def train_dataloader(self):
         return self.get_dataloader(train=True)

@@ -7,6 +7,8 @@ what to record during training. The `Trainer` (see ``train.py``) calls
 d2l.ai code runs unchanged. Here ``plot`` only records: the trainer averages
 the numbers over each epoch and draws one figure per epoch.
 """
+from numbers import Integral
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -23,7 +25,14 @@ def add_to_class(Class):
     returns the function, so the name in the notebook stays bound to it
     instead of to ``None``.
     """
+    if not isinstance(Class, type):
+        raise TypeError(f"add_to_class: Class must be a class such as LeNet, got "
+                        f"{Class!r:.80} ({type(Class).__name__}); pass the class, not an instance")
+
     def register(function):
+        if not callable(function) or not hasattr(function, "__name__"):
+            raise TypeError(f"add_to_class({Class.__name__}): decorate a function (def ...), "
+                            f"got {function!r:.80}")
         setattr(Class, function.__name__, function)
         return function
     return register
@@ -69,6 +78,10 @@ class Module(nn.Module, HyperParameters):
         self.plot("loss", loss, train=False)
 
     def configure_optimizers(self):
+        if not hasattr(self, "lr"):
+            raise AttributeError(
+                f"{type(self).__name__}.configure_optimizers: the model has no self.lr; give "
+                f"__init__ an lr argument and call self.save_hyperparameters() in it")
         return torch.optim.SGD(self.parameters(), lr=self.lr)
 
     def apply_init(self, inputs, init=None):
@@ -103,17 +116,46 @@ class Classifier(Module):
 
     def accuracy(self, Y_hat, Y, averaged=True):
         """Fraction (or per-example 0/1) of predictions equal to the labels."""
+        _check_targets("Classifier.accuracy", Y_hat, Y)
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
         correct = (Y_hat.argmax(dim=1).type(Y.dtype) == Y.reshape(-1)).float()
         return correct.mean() if averaged else correct
 
     def loss(self, Y_hat, Y, averaged=True):
+        _check_targets("Classifier.loss", Y_hat, Y, check_range=True)
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        return F.cross_entropy(Y_hat, Y.reshape(-1), reduction="mean" if averaged else "none")
+        return F.cross_entropy(Y_hat, Y.reshape(-1).long(),
+                               reduction="mean" if averaged else "none")
 
     def layer_summary(self, X_shape):
         """Print each top-level layer of ``self.net`` and its output shape."""
+        if not hasattr(self, "net"):
+            raise AttributeError(f"{type(self).__name__}.layer_summary: the model has no self.net "
+                                 f"to summarize; set it in __init__")
         layer_summary(self.net, X_shape)
+
+
+def _check_targets(fn, Y_hat, Y, check_range=False):
+    """``Y_hat`` holds scores (..., classes), ``Y`` one integer label per row of it."""
+    for name, t in (("Y_hat", Y_hat), ("Y", Y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(t).__name__}")
+    if Y_hat.dim() == 0 or Y_hat.shape[-1] == 0:
+        raise ValueError(f"{fn}: Y_hat must have a last dimension of class scores, "
+                         f"got shape {tuple(Y_hat.shape)}")
+    if Y.is_floating_point() or Y.is_complex() or Y.dtype == torch.bool:
+        raise TypeError(f"{fn}: labels Y must be integer class indices, got dtype {Y.dtype}; "
+                        f"convert them with Y.long()")
+    classes = Y_hat.shape[-1]
+    rows = Y_hat.numel() // classes
+    if Y.numel() != rows:
+        raise ValueError(f"{fn}: Y_hat of shape {tuple(Y_hat.shape)} holds {rows} predictions "
+                         f"but Y of shape {tuple(Y.shape)} holds {Y.numel()} labels; "
+                         f"they need one label per prediction")
+    if check_range and Y.numel() and ((Y < 0) | (Y >= classes)).any():
+        bad = Y[(Y < 0) | (Y >= classes)].unique()[:5].tolist()
+        raise ValueError(f"{fn}: labels Y must be in 0..{classes - 1} (Y_hat has {classes} "
+                         f"classes), got {bad}")
 
 
 def layer_summary(net, X_shape):
@@ -126,10 +168,7 @@ def layer_summary(net, X_shape):
     """
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"layer_summary: net must be an nn.Sequential, got {type(net).__name__}")
-    shape = tuple(X_shape)
-    if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
-        raise ValueError(
-            f"layer_summary: X_shape must be a tuple of positive ints such as (1, 1, 28, 28), got {X_shape!r}")
+    shape = _check_shape("layer_summary", X_shape)
     device = next((p.device for p in net.parameters() if not _is_uninitialized(p)), torch.device("cpu"))
     X = torch.randn(*shape, device=device)
     was_training = net.training
@@ -139,14 +178,45 @@ def layer_summary(net, X_shape):
             for index, layer in enumerate(net):
                 try:
                     Y = layer(X)
-                except RuntimeError as error:
+                except Exception as error:  # RuntimeError from PyTorch, anything from custom layers
+                    where, culprit, shape = _find_failure(str(index), layer, X)
                     raise ValueError(
-                        f"layer_summary: layer {index} ({layer}) cannot take an input of shape "
-                        f"{tuple(X.shape)}: {error}") from error
+                        f"layer_summary: layer {where} ({culprit}) cannot take an input of shape "
+                        f"{shape}: {type(error).__name__}: {error}") from error
                 print(layer.__class__.__name__, "output shape:\t", Y.shape)
                 X = Y
     finally:
         net.train(was_training)
+
+
+def _find_failure(where, layer, X):
+    """(index path such as '1.0', short layer description, input shape) of the failing layer.
+
+    Inside a nested ``nn.Sequential`` the culprit is the innermost layer that
+    fails, e.g. layer 1.0 is the first layer of block 1.
+    """
+    if isinstance(layer, nn.Sequential):
+        Y = X
+        for index, inner in enumerate(layer):
+            try:
+                Y = inner(Y)
+            except Exception:
+                return _find_failure(f"{where}.{index}", inner, Y)
+    text = repr(layer)
+    return where, (text if "\n" not in text else type(layer).__name__), tuple(X.shape)
+
+
+def _check_shape(fn, X_shape):
+    """``X_shape`` as a tuple of positive ints (batch size first), or a ValueError."""
+    try:
+        shape = tuple(X_shape)
+    except TypeError:
+        shape = ()
+    if not shape or not all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0
+                            for n in shape):
+        raise ValueError(
+            f"{fn}: X_shape must be a tuple of positive ints such as (1, 1, 28, 28), got {X_shape!r}")
+    return tuple(int(n) for n in shape)
 
 
 def _is_uninitialized(parameter):
@@ -161,6 +231,9 @@ def init_cnn(module):
     right after it learns its shape, before its first real forward pass, so
     ``net.apply(init_cnn)`` works before or after the first batch.
     """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"init_cnn: module must be an nn.Module, got {type(module).__name__}; "
+                        f"use it as net.apply(init_cnn)")
     if not isinstance(module, (nn.Linear, nn.Conv2d)):
         return
     if _is_uninitialized(module.weight):

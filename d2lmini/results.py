@@ -33,12 +33,14 @@ def record_run(section, model_name, model, trainer, data, notes=""):
     Returns nothing, so a notebook cell's output is the same whether
     recording is on or off (nbval compares it).
     """
+    # Checked even when not recording, so a mistake shows wherever the notebook runs.
+    history = getattr(trainer, "history", None)
+    if history is None or len(history) == 0:
+        raise ValueError(f"record_run: trainer must have finished trainer.fit(model, data) "
+                         f"first, got {trainer!r:.80} with no finished epoch to record")
     directory = os.environ.get("D2LMINI_RECORD_DIR")
     if not directory:
         return
-    history = trainer.history
-    if len(history) == 0:
-        raise ValueError("record_run: the trainer has no finished epoch to record")
     resize = getattr(data, "resize", (28, 28))
     optimizer = trainer.optim
     run = {

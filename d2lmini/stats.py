@@ -6,11 +6,14 @@ Counting with forward hooks works for any model, Sequential or not.
 import torch
 from torch import nn
 
+from .module import _check_shape
+
 __all__ = ["num_params", "count_macs"]
 
 
 def num_params(model):
     """Number of trainable parameters (lazy layers must have seen data)."""
+    _check_model("num_params", model)
     params = [p for p in model.parameters() if p.requires_grad]
     if any(isinstance(p, nn.parameter.UninitializedParameter) for p in params):
         raise ValueError("num_params: the model has lazy layers that have not seen data yet; "
@@ -35,8 +38,11 @@ def count_macs(model, X_shape):
     count is divided by the batch size so it is per image. Pooling,
     activations and normalization are not counted: they are a small share.
     """
-    if len(X_shape) < 2 or X_shape[0] < 1:
-        raise ValueError(f"count_macs: X_shape must start with a batch size >= 1, got {X_shape!r}")
+    _check_model("count_macs", model)
+    X_shape = _check_shape("count_macs", X_shape)
+    if len(X_shape) < 2:
+        raise ValueError(f"count_macs: X_shape must start with a batch size, e.g. (1, 1, 28, 28), "
+                         f"got {X_shape!r}")
     total = 0
 
     def hook(layer, inputs, output):
@@ -51,11 +57,24 @@ def count_macs(model, X_shape):
     was_training = model.training
     model.eval()
     try:
-        device = next(model.parameters()).device
+        device = next((p.device for p in model.parameters()
+                       if not isinstance(p, nn.parameter.UninitializedParameter)),
+                      torch.device("cpu"))
         with torch.no_grad():
-            model(torch.zeros(*X_shape, device=device))
+            try:
+                model(torch.zeros(*X_shape, device=device))
+            except Exception as error:  # PyTorch's shape errors, or a custom layer's
+                raise ValueError(
+                    f"count_macs: the model cannot take an input of shape {X_shape}: "
+                    f"{type(error).__name__}: {error}; layer_summary(X_shape) shows "
+                    f"which layer fails") from error
     finally:
         for handle in handles:
             handle.remove()
         model.train(was_training)
     return total // X_shape[0]
+
+
+def _check_model(fn, model):
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{fn}: model must be an nn.Module, got {type(model).__name__}")

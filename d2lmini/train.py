@@ -7,13 +7,15 @@ a `History` a notebook can assert on (``history.val_acc[-1] > 0.7``).
 Progress bars, printed lines and the curve figure are callbacks, so a test
 or a script can switch them off without flags in the loop.
 """
+import math
 import os
 import sys
 import time
+from numbers import Real
 
 import torch
 
-from .device import choose_device, describe_device
+from .device import _mps_available, choose_device, describe_device
 from .hyper import HyperParameters
 
 __all__ = ["Trainer", "History", "Callback", "ProgressBar", "PrintMetrics", "LivePlot",
@@ -145,12 +147,23 @@ class Trainer(HyperParameters):
                  callbacks=None):
         if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
             raise ValueError(f"Trainer: max_epochs must be a positive int, got {max_epochs!r}")
-        if gradient_clip_val < 0:
+        if (not isinstance(gradient_clip_val, Real) or isinstance(gradient_clip_val, bool)
+                or not math.isfinite(gradient_clip_val) or gradient_clip_val < 0):
             raise ValueError(
-                f"Trainer: gradient_clip_val must be >= 0 (0 means no clipping), got {gradient_clip_val!r}")
+                f"Trainer: gradient_clip_val must be a number >= 0 (0 means no clipping), "
+                f"got {gradient_clip_val!r}")
         self.save_hyperparameters(ignore=["device", "callbacks"])
         if device is not None:
-            self.device = torch.device(device)
+            try:
+                self.device = torch.device(device)
+            except (RuntimeError, TypeError) as error:
+                raise ValueError(f"Trainer: device must name a device such as 'cpu', 'cuda' or "
+                                 f"'mps', got {device!r}") from error
+            if (self.device.type == "cuda" and not torch.cuda.is_available()
+                    or self.device.type == "mps" and not _mps_available()):
+                raise ValueError(f"Trainer: device={device!r} is not available on this machine; "
+                                 f"leave device out to use the best one there is "
+                                 f"({choose_device().type} here)")
         elif num_gpus == 0:
             self.device = torch.device("cpu")
         else:
@@ -159,6 +172,9 @@ class Trainer(HyperParameters):
         self.history = History()
 
     def prepare_data(self, data):
+        if not hasattr(data, "train_dataloader"):
+            raise TypeError(f"Trainer.fit: data must be a DataModule such as "
+                            f"d2l.FashionMNIST(...), got {type(data).__name__}")
         self.train_dataloader = data.train_dataloader()
         self.val_dataloader = data.val_dataloader()
         self.num_train_batches = len(self.train_dataloader)
@@ -168,6 +184,9 @@ class Trainer(HyperParameters):
                              "check the dataset size and batch_size")
 
     def prepare_model(self, model):
+        if not (isinstance(model, torch.nn.Module) and hasattr(model, "training_step")):
+            raise TypeError(f"Trainer.fit: model must be a d2l Module (e.g. a d2l.Classifier "
+                            f"subclass), got {type(model).__name__}")
         model.trainer = self
         model.to(self.device)
         self.model = model
@@ -198,10 +217,7 @@ class Trainer(HyperParameters):
         for batch in self._batches(self.train_dataloader, train=True):
             self._batch = self.prepare_batch(batch)
             loss = self.model.training_step(self._batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"training loss became {loss.item()} in epoch {self.epoch + 1}; "
-                    f"lower the learning rate or set gradient_clip_val")
+            self._check_loss(loss)
             self.optim.zero_grad()
             loss.backward()
             if self.gradient_clip_val > 0:
@@ -216,9 +232,35 @@ class Trainer(HyperParameters):
                     self.model.validation_step(self._batch)
                     self.val_batch_idx += 1
         for name, (total, count) in sorted(self._sums.items()):
-            self.history.append(name, (total / count).item())
+            value = (total / count).item()
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"Trainer.fit: {name} is {value} in epoch {self.epoch + 1}; the model gives "
+                    f"NaN/inf on that data (check it with torch.isfinite(model(X)).all())")
+            self.history.append(name, value)
         self.history.append("seconds", time.perf_counter() - start)
         self._run("on_epoch_end")
+
+    def _check_loss(self, loss):
+        """``training_step`` must return one finite number (a 0-d tensor)."""
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+            raise ValueError(
+                f"Trainer.fit: training_step must return the loss as a single-number tensor, "
+                f"got {got}; average it, e.g. loss(..., averaged=True)")
+        if not torch.isfinite(loss):
+            if self.train_batch_idx == 0:
+                cause = ("before any update, so the data or the model's forward already give "
+                         "NaN/inf: check torch.isfinite(X).all() and the model's output; if it "
+                         "only happens after some updates, lower the learning rate or set "
+                         "gradient_clip_val")
+            else:
+                updates = f"{self.train_batch_idx} update{'s' if self.train_batch_idx > 1 else ''}"
+                cause = (f"after {updates}, so training diverged: lower the learning rate or "
+                         f"set gradient_clip_val (e.g. 1)")
+            raise FloatingPointError(
+                f"Trainer.fit: training loss became {loss.item()} in epoch {self.epoch + 1}, "
+                f"{cause}")
 
     def record(self, key, value, train):
         """Add a batch-mean ``value`` to this epoch's ``train_``/``val_`` ``key``.

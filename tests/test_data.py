@@ -399,16 +399,21 @@ def test_corrupt_gzip_found_while_verifying(fake, tmp_path):
 def test_digests_are_cached_per_file_version(fake, tmp_path, monkeypatch):
     root = write_files(tmp_path / "root", fake)
     calls = []
-    real_sha256 = data._sha256
-    monkeypatch.setattr(data, "_sha256", lambda *args: calls.append(args) or real_sha256(*args))
+    real_read = data._read_bytes
+    monkeypatch.setattr(data, "_read_bytes", lambda *args: calls.append(args) or real_read(*args))
     data.fashion_mnist_dir(root)
     data.fashion_mnist_dir(root)
     assert len(calls) == 4
+    # Loading reuses the bytes read for verification: each file is decompressed once.
+    data.read_idx(root / "t10k-images-idx3-ubyte.gz")
+    assert len(calls) == 4
+    data.read_idx(root / "t10k-images-idx3-ubyte.gz")  # handed over once, then read again
+    assert len(calls) == 5
     # A rewritten file is a new version: hashed again, and the damage is caught.
     (root / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(GOOD))
     with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte.gz: SHA-256"):
         data.fashion_mnist_dir(root)
-    assert len(calls) == 5
+    assert len(calls) == 6
 
 
 def test_image_label_count_mismatch(tmp_path, monkeypatch):
