@@ -71,8 +71,8 @@ def test_notebook_kernels_cannot_reach_the_network(tmp_path):
     blocked = outputs[0].splitlines()
     assert len(blocked) == 2 and "REACHED" not in outputs[0], outputs[0]
     for line in blocked:
-        assert line.startswith("NetworkBlocked notebooks under test may not reach the network"), line
-        assert "00-no-network.py" in line
+        assert line.startswith("NetworkBlocked code under test may not reach the network"), line
+        assert "network_guard.py" in line
     assert "'example.com'" in blocked[0] and "93.184.215.14" in blocked[1]
     assert outputs[1] == "loopback ok\n"
     # The guard leaves no names of its own in the notebook's namespace.
