@@ -13,6 +13,8 @@ torchvision and without pinned versions. One module per topic:
 * ``stats``   - parameter and multiply-accumulate counts
 * ``results`` - recording training runs for the results page
 * ``compat``  - d2l's small framework aliases
+* ``models``  - the models the chapters build (``d2lmini.models``)
+* ``widgets`` - interactive figures (``d2lmini.widgets``, imported on demand)
 """
 import torch
 from torch import nn
@@ -29,6 +31,7 @@ from .module import Classifier, Module, add_to_class, init_cnn, layer_summary
 from .ops import (comp_conv2d, conv_output_shape, conv_output_size, corr2d,
                   corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
                   corr2d_vectorized, pool2d, receptive_fields)
+from .models import LeNet, Residual, ResNeXtBlock
 from .plot import plot_history, set_figsize, show_images
 from .results import record_run
 from .stats import count_macs, num_params

@@ -21,7 +21,7 @@ PAGE = ROOT / "chapters" / "results.md"
 PUBLISHED = {
     "LeNet": ("0.789 (lr 0.9, batch 256)", "≈0.73"),
     "AlexNet": ("0.882", "≈0.83"),
-    "VGG-11": ("0.922", "≈0.90"),
+    "VGG-11/4": ("0.922", "≈0.90"),
     "NiN": ("0.785", "≈0.87"),
     "GoogLeNet": ("0.883", "≈0.80"),
     "BN-LeNet (scratch)": ("0.838", "≈0.87"),
