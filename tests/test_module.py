@@ -31,15 +31,8 @@ def test_add_to_class_adds_method_and_returns_function():
 
 
 def lenet():
-    return nn.Sequential(
-        nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.LazyConv2d(16, kernel_size=5), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.LazyLinear(120), nn.Sigmoid(),
-        nn.LazyLinear(84), nn.Sigmoid(),
-        nn.LazyLinear(10))
+    """A fresh (lazy) LeNet body, as d2l builds it in §7.6."""
+    return d2l.LeNet().net
 
 
 def test_layer_summary_prints_d2l_lenet_shapes(capsys):
