@@ -26,7 +26,6 @@ from common import REPO, log
 def _env():
     env = dict(os.environ)
     env["D2LMINI_PROGRESS"] = "0"
-    env.setdefault("MPLBACKEND", "Agg")
     env.pop("D2LMINI_BUDGET", None)  # quick on a CPU, as CI runs it
     return env
 
