@@ -252,6 +252,10 @@ def check_int(value, name, *, widget="", minimum=None, maximum=None):
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{where} must be an int, got {value!r} ({type(value).__name__})")
     value = int(value)
+    return _in_range(value, where, minimum, maximum)
+
+
+def _in_range(value, where, minimum, maximum):
     if minimum is not None and value < minimum:
         raise ValueError(f"{where} must be at least {minimum}, got {value}")
     if maximum is not None and value > maximum:
@@ -267,11 +271,7 @@ def check_number(value, name, *, widget="", minimum=None, maximum=None):
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{where} must be finite, got {value}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{where} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{where} must be at most {maximum}, got {value}")
-    return value
+    return _in_range(value, where, minimum, maximum)
 
 
 def as_pair(value, name, *, widget="", minimum=None, maximum=None):
