@@ -215,6 +215,43 @@ def mini_epoch(Model, data, lr, size, val, threads=None):
             "history_val_acc": history.val_acc[-1]}
 
 
+def floor_epoch(Model, data, lr, size, val, threads=None):
+    """The same epoch as a bare PyTorch loop: the floor any library can reach.
+
+    Batches are cut before the clock starts; no Trainer, no loader, no
+    metrics, no figure: only forward, backward and SGD step (and the
+    forward passes of the validation set). If d2lmini's epoch is close to
+    this, what is left is the model's own arithmetic.
+    """
+    import time
+
+    import d2lmini
+    torch.manual_seed(0)
+    model = _init(Model(lr=lr), d2lmini.init_cnn, size)
+    optim = torch.optim.SGD(model.parameters(), lr=lr)
+    train, valid = list(data.train_dataloader()), list(data.val_dataloader())
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    try:
+        start = time.perf_counter()
+        model.train()
+        for X, y in train:
+            loss = F.cross_entropy(model(X), y)
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+        model.eval()
+        with torch.no_grad():
+            for X, _ in valid:
+                model(X)
+        seconds = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(before)
+    return {"seconds": seconds, "val_acc": accuracy(model, *val)}
+
+
 def data_pass(loader_fn):
     def run():
         loader = loader_fn()
@@ -313,6 +350,7 @@ def run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500,
             "d2l (nw=0)": lambda: d2l_epoch(D2lLeNet, d2l28, *args, num_workers=0),
             "d2lmini": lambda: mini_epoch(MiniLeNet, mini28, *args),
             "d2lmini (1 thread)": lambda: mini_epoch(MiniLeNet, mini28, *args, threads=1),
+            "PyTorch loop (floor)": lambda: floor_epoch(MiniLeNet, mini28, *args),
             "d2l (shipped, nw=4, 1 thread)": lambda: d2l_epoch(D2lLeNet, d2l28, *args, num_workers=4,
                                                                threads=1),
         }, repeats, "lenet")
@@ -321,6 +359,9 @@ def run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500,
             "ratios": {
                 "d2lmini / d2l shipped (nw=4)": paired_ratio(runs, "d2lmini", "d2l (shipped, nw=4)"),
                 "d2lmini / d2l (nw=0)": paired_ratio(runs, "d2lmini", "d2l (nw=0)"),
+                "d2lmini / PyTorch floor": paired_ratio(runs, "d2lmini", "PyTorch loop (floor)"),
+                "PyTorch floor / d2l shipped (nw=4)": paired_ratio(
+                    runs, "PyTorch loop (floor)", "d2l (shipped, nw=4)"),
                 "d2l no drawing / d2l shipped": paired_ratio(runs, "d2l (nw=4, no drawing)", "d2l (shipped, nw=4)"),
                 "d2lmini 1 thread / d2lmini default": paired_ratio(runs, "d2lmini (1 thread)", "d2lmini"),
                 "d2lmini / d2l shipped, both 1 thread": paired_ratio(

@@ -98,6 +98,10 @@ def headline(result, markdown):
                      f"{ratio(r['d2lmini / d2l shipped (nw=4)'])}")
         lines.append(f"LeNet epoch, d2lmini vs d2l with num_workers=0: "
                      f"{ratio(r['d2lmini / d2l (nw=0)'])}")
+        if "d2lmini / PyTorch floor" in r:
+            lines.append(f"LeNet epoch, d2lmini vs a bare PyTorch loop over ready-made batches "
+                         f"(the floor): {ratio(r['d2lmini / PyTorch floor'])}; that floor vs d2l "
+                         f"as shipped: {ratio(r['PyTorch floor / d2l shipped (nw=4)'])}")
         if "d2lmini / d2l shipped, both 1 thread" in r:
             lines.append(f"LeNet epoch, both under torch.set_num_threads(1): d2lmini vs d2l as "
                          f"shipped {ratio(r['d2lmini / d2l shipped, both 1 thread'])}")

@@ -5,6 +5,7 @@ checked against Zalando's SHA-256 digests, read once per process and served
 from memory by `TensorLoader`, which converts and resizes a whole batch at a
 time instead of one image at a time.
 """
+import copy
 import errno
 import gzip
 import hashlib
@@ -374,11 +375,15 @@ def _to_float(images, size):
     """uint8 (B, h, w) -> float32 (B, 1, H, W) in [0, 1], resized as one batch.
 
     Bilinear with antialiasing is what torchvision's ``Resize`` (used by d2l)
-    does, so shrinking averages pixels instead of skipping them.
+    does, so shrinking averages pixels instead of skipping them. Enlarging
+    (28 -> 96 or 224, as chapter 8 does) gives the same numbers without it,
+    so it is asked for only when shrinking: Apple's MPS had no antialiased
+    kernel before PyTorch 2.7.
     """
     x = images.unsqueeze(1).to(torch.float32).div_(255)
     if tuple(x.shape[-2:]) != size:
-        x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
+        shrinking = size[0] < x.shape[-2] or size[1] < x.shape[-1]
+        x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=shrinking)
         # Rounding can nudge a value a hair past 1; keep the documented range.
         x.clamp_(0, 1)
     return x
@@ -397,6 +402,8 @@ class TensorLoader:
     The last batch may be smaller. With `shuffle`, every pass over the
     loader is a new epoch whose order depends only on (seed, epoch number),
     so two loaders made with the same seed give the same sequence of orders.
+    ``loader.to(device)`` keeps the images on a GPU, so batches are cut,
+    converted and resized there (the `Trainer` does this by itself).
     """
 
     def __init__(self, images, labels, batch_size, shuffle=False, resize=None, seed=0):
@@ -416,8 +423,18 @@ class TensorLoader:
     def __len__(self):
         return math.ceil(len(self.images) / self.batch_size)
 
+    def to(self, device):
+        """A loader over the same images, held on ``device`` (same seed and epoch).
+
+        Fashion-MNIST is 47 MB as uint8, so it fits on any GPU; then no batch
+        is copied from the host and the resizing runs on the GPU too.
+        """
+        moved = copy.copy(self)
+        moved.images, moved.labels = self.images.to(device), self.labels.to(device)
+        return moved
+
     def __iter__(self):
-        order = self._order()
+        order = self._order().to(self.images.device)
         for start in range(0, len(order), self.batch_size):
             index = order[start:start + self.batch_size]
             yield _to_float(self.images[index], self.size), self.labels[index]

@@ -15,6 +15,7 @@ from numbers import Real
 
 import torch
 
+from .data import TensorLoader
 from .device import _mps_available, choose_device, describe_device
 from .hyper import HyperParameters
 
@@ -175,13 +176,19 @@ class Trainer(HyperParameters):
         if not hasattr(data, "train_dataloader"):
             raise TypeError(f"Trainer.fit: data must be a DataModule such as "
                             f"d2l.FashionMNIST(...), got {type(data).__name__}")
-        self.train_dataloader = data.train_dataloader()
-        self.val_dataloader = data.val_dataloader()
+        self.train_dataloader = self._on_device(data.train_dataloader())
+        self.val_dataloader = self._on_device(data.val_dataloader())
         self.num_train_batches = len(self.train_dataloader)
         self.num_val_batches = len(self.val_dataloader) if self.val_dataloader is not None else 0
         if self.num_train_batches == 0:
             raise ValueError("Trainer.fit: the training data is empty (0 batches); "
                              "check the dataset size and batch_size")
+
+    def _on_device(self, loader):
+        """On a GPU, Fashion-MNIST's images move there once per fit, not once per batch."""
+        if self.device.type != "cpu" and isinstance(loader, TensorLoader):
+            return loader.to(self.device)
+        return loader
 
     def prepare_model(self, model):
         if not (isinstance(model, torch.nn.Module) and hasattr(model, "training_step")):

@@ -23,6 +23,7 @@ matplotlib.use("Agg")  # before pyplot is imported anywhere: no display here
 
 import pytest
 import torch
+from torch.nn import functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -318,6 +319,38 @@ def test_loader_resizes_whole_batches_into_unit_range():
         expected = (size, size) if isinstance(size, int) else size
         assert X.shape == (9, 1, *expected) and y.dtype == torch.int64
         assert 0 <= X.min() and X.max() <= 1
+
+
+@pytest.mark.parametrize("size", [(28, 28), (96, 96), (224, 224), (227, 113), (14, 14), (20, 40)])
+def test_resizing_matches_antialiased_bilinear(size):
+    # Antialiasing is switched on only when shrinking; enlarging must give
+    # the same numbers as torchvision-style antialiased resizing anyway.
+    images = torch.randint(0, 256, (4, 28, 28), dtype=torch.uint8)
+    X, _ = next(iter(data.TensorLoader(images, torch.zeros(4), 4, resize=size)))
+    expected = F.interpolate(images.unsqueeze(1).float() / 255, size=size, mode="bilinear",
+                             align_corners=False, antialias=True).clamp(0, 1)
+    assert X.shape == expected.shape
+    assert torch.allclose(X, expected, atol=2e-6, rtol=0)
+
+
+def test_loader_moved_to_a_device_gives_the_same_batches():
+    images, labels = numbered(50)
+    loader = data.TensorLoader(images, labels, 8, shuffle=True, seed=5, resize=40)
+    first = list(loader)  # epoch 0 of the original
+    moved = loader.to("cpu")
+    assert moved is not loader and moved.epoch == loader.epoch == 1
+    for (X, y), (X2, y2) in zip(list(loader), list(moved)):  # both now at epoch 1
+        assert torch.equal(X, X2) and torch.equal(y, y2)
+    assert indices(first) != indices(moved)  # epoch 2 differs from epoch 0
+
+
+def test_loader_on_another_device_cuts_batches_there():
+    # "meta" tensors have shapes but no data: enough to show that indexing,
+    # conversion and resizing all happen on the loader's device.
+    loader = data.TensorLoader(*numbered(20), 8, shuffle=True, resize=32).to("meta")
+    batches = list(loader)
+    assert [X.shape for X, _ in batches] == [(8, 1, 32, 32), (8, 1, 32, 32), (4, 1, 32, 32)]
+    assert all(X.device.type == "meta" and y.device.type == "meta" for X, y in batches)
 
 
 def test_loader_rejects_mismatched_labels():

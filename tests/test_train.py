@@ -132,3 +132,28 @@ def test_trainer_rejects_bad_arguments(kwargs, match):
 def test_history_names_missing_metrics():
     with pytest.raises(AttributeError, match="no metric 'val_acc'"):
         d2l.History().val_acc
+
+
+def test_fashion_mnist_moves_to_the_training_device_once():
+    data = d2l.FashionMNIST(batch_size=32, n_train=100, n_val=50)
+    trainer = quiet_trainer(max_epochs=1)
+    trainer.prepare_data(data)  # on the CPU nothing is copied
+    assert trainer.train_dataloader.images.data_ptr() == data.train.data.data_ptr()
+    # No GPU here: "meta" stands in for one (shapes without data).
+    trainer.device = torch.device("meta")
+    trainer.prepare_data(data)
+    for loader in (trainer.train_dataloader, trainer.val_dataloader):
+        assert loader.images.device.type == "meta" and loader.labels.device.type == "meta"
+    assert data.train.data.device.type == "cpu"  # the data module itself is left alone
+    X, y = next(iter(trainer.train_dataloader))
+    assert X.device.type == "meta" and X.shape == (32, 1, 28, 28)
+
+
+def test_other_loaders_are_left_to_prepare_batch():
+    batches = [(torch.zeros(2, 1, 28, 28), torch.zeros(2, dtype=torch.long))]
+    trainer = quiet_trainer(max_epochs=1)
+    trainer.device = torch.device("meta")
+    trainer.prepare_data(ListData(batches, batches))
+    assert trainer.train_dataloader is batches
+    X, y = trainer.prepare_batch(batches[0])
+    assert X.device.type == "meta" and y.device.type == "meta"
