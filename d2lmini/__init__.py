@@ -4,7 +4,8 @@
 torchvision and without pinned versions. One module per topic:
 
 * ``ops``     - convolution and pooling reference ops, shape arithmetic
-* ``data``    - Fashion-MNIST from IDX files, verified, in memory
+* ``datafiles`` - Fashion-MNIST's files: found, verified, fetched, read
+* ``data``    - Fashion-MNIST in memory, in batches (``FashionMNIST``)
 * ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``
 * ``train``   - ``Trainer`` and its callbacks, ``History``
 * ``device``  - CUDA, then Apple MPS, then CPU

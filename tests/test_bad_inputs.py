@@ -17,6 +17,7 @@ from torch import nn
 
 import d2lmini as d2l
 from d2lmini import data as data_module
+from d2lmini import datafiles
 
 NAN, INF = float("nan"), float("inf")
 
@@ -500,9 +501,9 @@ def tiny_fashion_mnist(tmp_path, monkeypatch):
     root.mkdir()
     for name, raw in files.items():
         (root / f"{name}.gz").write_bytes(gzip.compress(raw))
-    monkeypatch.setattr(data_module, "SHA256",
+    monkeypatch.setattr(datafiles, "SHA256",
                         {name: hashlib.sha256(raw).hexdigest() for name, raw in files.items()})
-    monkeypatch.setattr(data_module, "URLS", ())
+    monkeypatch.setattr(datafiles, "URLS", ())
     return root
 
 
@@ -522,10 +523,10 @@ def test_text_labels_out_of_range(tiny_fashion_mnist):
 
 def test_full_disk_while_downloading(tmp_path, monkeypatch):
     """ENOSPC half-way through a download: a clear DataError, no partial file."""
-    monkeypatch.delenv(data_module.ENV_VAR, raising=False)
+    monkeypatch.delenv(datafiles.ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(data_module, "DEBIAN_DIR", tmp_path / "debian")
-    monkeypatch.setattr(data_module, "URLS", ("http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"))
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setattr(datafiles, "URLS", ("http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"))
     attempts = []
 
     def copy_until_full(source, out, *args):
@@ -542,8 +543,8 @@ def test_full_disk_while_downloading(tmp_path, monkeypatch):
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(data_module.urllib.request, "urlopen", lambda url, timeout: Response())
-    monkeypatch.setattr(data_module.shutil, "copyfileobj", copy_until_full)
+    monkeypatch.setattr(datafiles.urllib.request, "urlopen", lambda url, timeout: Response())
+    monkeypatch.setattr(datafiles.shutil, "copyfileobj", copy_until_full)
     with pytest.raises(data_module.DataError) as info:
         d2l.FashionMNIST()
     message = str(info.value)
@@ -557,13 +558,13 @@ def test_full_disk_while_downloading(tmp_path, monkeypatch):
 
 
 def test_full_disk_before_downloading(tmp_path, monkeypatch):
-    monkeypatch.delenv(data_module.ENV_VAR, raising=False)
-    monkeypatch.setattr(data_module, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.delenv(datafiles.ENV_VAR, raising=False)
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", tmp_path / "debian")
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(data_module.tempfile, "TemporaryFile", full)
+    monkeypatch.setattr(datafiles.tempfile, "TemporaryFile", full)
     with pytest.raises(data_module.DataError, match=r"Cannot download Fashion-MNIST into .*/root: "
                                                     r"the disk is full .*export D2LMINI_DATA="):
         data_module.fashion_mnist_dir(tmp_path / "root")

@@ -1,6 +1,7 @@
-"""Tests for d2lmini.data: reading, finding, fetching and batching Fashion-MNIST.
+"""Tests for d2lmini.datafiles and d2lmini.data: finding, fetching, reading and
+batching Fashion-MNIST.
 
-Most tests use tiny IDX files written here, with `data.SHA256` patched to
+Most tests use tiny IDX files written here, with `datafiles.SHA256` patched to
 their digests; downloads come from an http.server on 127.0.0.1. Tests marked
 `needs_debian` read the real files of the `dataset-fashion-mnist` package.
 """
@@ -27,11 +28,11 @@ from torch.nn import functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from d2lmini import data
+from d2lmini import data, datafiles
 
 REPO = Path(__file__).resolve().parent.parent
-DEBIAN = Path(data.DEBIAN_DIR)  # the real one, before any test patches it
-NAMES = list(data.SHA256)
+DEBIAN = Path(datafiles.DEBIAN_DIR)  # the real one, before any test patches it
+NAMES = list(datafiles.SHA256)
 needs_debian = pytest.mark.skipif(
     not all((DEBIAN / f"{name}.gz").is_file() for name in NAMES),
     reason="the dataset-fashion-mnist package is not installed",
@@ -84,17 +85,17 @@ def write_files(directory, files, gz=True, names=None):
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
     """Keep every test away from the user's cache, $D2LMINI_DATA and the network."""
-    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.delenv(datafiles.ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "debian")
-    monkeypatch.setattr(data, "URLS", ())
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setattr(datafiles, "URLS", ())
 
 
 @pytest.fixture
 def fake(monkeypatch):
     """A tiny data set whose digests replace the real ones."""
     files = fake_files()
-    monkeypatch.setattr(data, "SHA256", {name: sha256(raw) for name, raw in files.items()})
+    monkeypatch.setattr(datafiles, "SHA256", {name: sha256(raw) for name, raw in files.items()})
     return files
 
 
@@ -144,7 +145,7 @@ def server(fake, monkeypatch):
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    monkeypatch.setattr(data, "URLS", (httpd.url,))
+    monkeypatch.setattr(datafiles, "URLS", (httpd.url,))
     yield httpd
     httpd.shutdown()
     httpd.server_close()
@@ -171,7 +172,7 @@ def test_real_sizes_and_classes(real):
 
 @needs_debian
 def test_real_files_are_found_without_help(real, monkeypatch):
-    monkeypatch.setattr(data, "DEBIAN_DIR", DEBIAN)
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", DEBIAN)
     assert data.fashion_mnist_dir(download=False) == DEBIAN
 
 
@@ -406,14 +407,14 @@ def test_missing_idx_file(tmp_path):
 
 
 def test_damaged_package_file_says_reinstall(tmp_path):
-    path = write_files(data.DEBIAN_DIR, {"x": GOOD[:-1]}) / "x.gz"
+    path = write_files(datafiles.DEBIAN_DIR, {"x": GOOD[:-1]}) / "x.gz"
     with pytest.raises(data.DataError, match="apt install --reinstall dataset-fashion-mnist"):
         data.read_idx(path)
 
 
 def test_wrong_digest_names_file_and_digests(fake, tmp_path, monkeypatch):
     root = write_files(tmp_path / "root", fake)
-    monkeypatch.setitem(data.SHA256, "t10k-labels-idx1-ubyte", "0" * 64)
+    monkeypatch.setitem(datafiles.SHA256, "t10k-labels-idx1-ubyte", "0" * 64)
     with pytest.raises(data.DataError) as info:
         data.fashion_mnist_dir(root)
     message = str(info.value)
@@ -432,8 +433,8 @@ def test_corrupt_gzip_found_while_verifying(fake, tmp_path):
 def test_digests_are_cached_per_file_version(fake, tmp_path, monkeypatch):
     root = write_files(tmp_path / "root", fake)
     calls = []
-    real_read = data._read_bytes
-    monkeypatch.setattr(data, "_read_bytes", lambda *args: calls.append(args) or real_read(*args))
+    real_read = datafiles._read_bytes
+    monkeypatch.setattr(datafiles, "_read_bytes", lambda *args: calls.append(args) or real_read(*args))
     data.fashion_mnist_dir(root)
     data.fashion_mnist_dir(root)
     assert len(calls) == 4
@@ -451,7 +452,7 @@ def test_digests_are_cached_per_file_version(fake, tmp_path, monkeypatch):
 
 def test_image_label_count_mismatch(tmp_path, monkeypatch):
     files = fake_files(n_train_labels=11)
-    monkeypatch.setattr(data, "SHA256", {name: sha256(raw) for name, raw in files.items()})
+    monkeypatch.setattr(datafiles, "SHA256", {name: sha256(raw) for name, raw in files.items()})
     root = write_files(tmp_path / "root", files)
     with pytest.raises(data.DataError, match="12 images but .* 11 labels") as info:
         data.FashionMNIST(root=root)
@@ -462,7 +463,7 @@ def test_image_label_count_mismatch(tmp_path, monkeypatch):
 def test_labels_where_images_belong(tmp_path, monkeypatch):
     files = fake_files()
     files["t10k-images-idx3-ubyte"] = files["t10k-labels-idx1-ubyte"]
-    monkeypatch.setattr(data, "SHA256", {name: sha256(raw) for name, raw in files.items()})
+    monkeypatch.setattr(datafiles, "SHA256", {name: sha256(raw) for name, raw in files.items()})
     with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte.gz: holds labels"):
         data.FashionMNIST(root=write_files(tmp_path / "root", files))
 
@@ -475,14 +476,14 @@ def test_search_order(fake, tmp_path, monkeypatch):
         "root": tmp_path / "root",
         "env": tmp_path / "env",
         "cache": cache(tmp_path),
-        "debian": data.DEBIAN_DIR,
+        "debian": datafiles.DEBIAN_DIR,
     }
     for directory in places.values():
         write_files(directory, fake)
-    monkeypatch.setenv(data.ENV_VAR, str(places["env"]))
+    monkeypatch.setenv(datafiles.ENV_VAR, str(places["env"]))
     assert data.fashion_mnist_dir(places["root"]) == places["root"]
     assert data.fashion_mnist_dir() == places["env"]
-    monkeypatch.delenv(data.ENV_VAR)
+    monkeypatch.delenv(datafiles.ENV_VAR)
     assert data.fashion_mnist_dir() == places["cache"]
     (places["cache"] / "train-images-idx3-ubyte.gz").unlink()  # incomplete: skipped
     assert data.fashion_mnist_dir() == places["debian"]
@@ -491,18 +492,18 @@ def test_search_order(fake, tmp_path, monkeypatch):
 def test_incomplete_root_falls_through(fake, tmp_path, monkeypatch):
     root = write_files(tmp_path / "root", fake, names=NAMES[:3])
     env = write_files(tmp_path / "env", fake, gz=False)  # plain files count too
-    monkeypatch.setenv(data.ENV_VAR, str(env))
+    monkeypatch.setenv(datafiles.ENV_VAR, str(env))
     assert data.fashion_mnist_dir(root, download=False) == env
     assert data.FashionMNIST(root=root, download=False).source == env
 
 
 def test_nothing_found_without_download(fake, tmp_path, monkeypatch):
-    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "env"))
+    monkeypatch.setenv(datafiles.ENV_VAR, str(tmp_path / "env"))
     root = write_files(tmp_path / "root", fake, names=NAMES[:1])
     with pytest.raises(data.DataError) as info:
         data.fashion_mnist_dir(root, download=False)
     message = str(info.value)
-    for place in [root, tmp_path / "env", cache(tmp_path), data.DEBIAN_DIR]:
+    for place in [root, tmp_path / "env", cache(tmp_path), datafiles.DEBIAN_DIR]:
         assert str(place) in message
     assert "missing train-labels-idx1-ubyte" in message
     assert "download=False" in message
@@ -536,7 +537,7 @@ def test_download_into_root_only_what_is_missing(server, fake, tmp_path):
 
 
 def test_download_falls_back_to_the_next_url(server, monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "URLS", (server.url + "missing/", server.url))
+    monkeypatch.setattr(datafiles, "URLS", (server.url + "missing/", server.url))
     assert data.fashion_mnist_dir() == cache(tmp_path)
     assert len(server.requests) == 8
 
@@ -563,7 +564,7 @@ def test_interrupted_download_leaves_no_temp_file(server, tmp_path, monkeypatch)
         out.write(b"half a file")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(data, "_stream", interrupted)
+    monkeypatch.setattr(datafiles, "_stream", interrupted)
     with pytest.raises(KeyboardInterrupt):
         data.fashion_mnist_dir()
     assert listing(cache(tmp_path)) == []
@@ -583,10 +584,10 @@ def test_unwritable_cache(server, tmp_path, monkeypatch):
 CHILD = """
 import json, sys
 from pathlib import Path
-from d2lmini import data
+from d2lmini import data, datafiles
 config = json.loads(sys.argv[1])
-data.URLS, data.SHA256 = tuple(config["urls"]), config["sha256"]
-data.DEBIAN_DIR = Path(config["debian"])
+datafiles.URLS, datafiles.SHA256 = tuple(config["urls"]), config["sha256"]
+datafiles.DEBIAN_DIR = Path(config["debian"])
 fmnist = data.FashionMNIST(root=config["root"])
 print(len(fmnist.train), len(fmnist.val))
 """
@@ -595,8 +596,8 @@ print(len(fmnist.train), len(fmnist.val))
 def test_two_processes_download_at_once(server, tmp_path):
     server.mode = "together"
     root = tmp_path / "shared"
-    config = json.dumps({"urls": [server.url], "sha256": data.SHA256,
-                         "debian": str(data.DEBIAN_DIR), "root": str(root)})
+    config = json.dumps({"urls": [server.url], "sha256": datafiles.SHA256,
+                         "debian": str(datafiles.DEBIAN_DIR), "root": str(root)})
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     children = [subprocess.Popen([sys.executable, "-c", CHILD, config], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -3,8 +3,6 @@ import importlib.util
 import json
 import pathlib
 
-import pytest
-import torch
 from torch import nn
 
 import d2lmini as d2l
