@@ -75,34 +75,10 @@ def start_notebook_shell():
 
 
 def lenet_classes():
+    """d2l's LeNet and d2lmini's: the same code (d2l §7.6) on each library's Classifier."""
     from d2l import torch as d2l
-    import d2lmini
-    try:
-        from d2lmini.models.lenet import LeNet as MiniLeNet
-    except ImportError:
-        MiniLeNet = _lenet_on(d2lmini.Classifier)
+    from d2lmini.models.lenet import LeNet as MiniLeNet
     return d2l.LeNet, MiniLeNet
-
-
-def _lenet_on(Classifier):
-    class LeNet(Classifier):
-        def __init__(self, lr=0.1, num_classes=10):
-            super().__init__()
-            self.save_hyperparameters()
-            self.net = nn.Sequential(
-                nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(),
-                nn.AvgPool2d(kernel_size=2, stride=2),
-                nn.LazyConv2d(16, kernel_size=5), nn.Sigmoid(),
-                nn.AvgPool2d(kernel_size=2, stride=2),
-                nn.Flatten(),
-                nn.LazyLinear(120), nn.Sigmoid(),
-                nn.LazyLinear(84), nn.Sigmoid(),
-                nn.LazyLinear(num_classes))
-    return LeNet
-
-
-def _residual(num_channels, use_1x1conv=False, strides=1):
-    return _Residual(num_channels, use_1x1conv, strides)
 
 
 class _Residual(nn.Module):

@@ -336,12 +336,16 @@ def _check_tensor(fn, name, t, axes, layer="nn.Conv2d"):
     if not t.is_floating_point():
         raise TypeError(f"{fn}: {name} must hold floating-point numbers, got dtype {t.dtype}; "
                         f"convert it with {name}.float()")
+    check_values(fn, name, t, f"find where with torch.nonzero(~torch.isfinite({name}))")
+
+
+def check_values(fn, name, t, nan_fix):
+    """``t`` must have elements, all finite; ``nan_fix`` says what to do about NaN/inf."""
     if t.numel() == 0:
         raise ValueError(f"{fn}: {name} is empty (shape {tuple(t.shape)}); "
                          f"every dimension needs at least one element")
     if not torch.isfinite(t).all():
-        raise ValueError(f"{fn}: {name} contains NaN or inf; find where with "
-                         f"torch.nonzero(~torch.isfinite({name}))")
+        raise ValueError(f"{fn}: {name} contains NaN or inf; {nan_fix}")
 
 
 def _check_pair_of_tensors(fn, X, x_axes, K, k_axes):

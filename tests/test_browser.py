@@ -12,6 +12,7 @@ Needs the book built first (``jupyter-book build .`` makes ``_build/html``;
 
 A screenshot of each page goes to ``_build/screenshots/``.
 """
+import contextlib
 import functools
 import http.server
 import json
@@ -223,6 +224,22 @@ def _views_of(page_path, testid):
     return [(m, state) for m, kind, state in saved_widgets(page_path) if ids.get(kind) == testid]
 
 
+@contextlib.contextmanager
+def _widgets_on(browser, server, page_path, testid):
+    """Open the page; give [(root element, saved state)] of its ``testid`` widgets.
+
+    When the test's block ends without failing, the page must still be
+    clean: no console errors, no failed and no off-site requests.
+    """
+    visit, _, _ = _open(browser, server, page_path)
+    try:
+        visit.tag_views()
+        yield [(visit.roots(model_id).first, state) for model_id, state in _views_of(page_path, testid)]
+        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
+    finally:
+        visit.close()
+
+
 def _pages_with(testid):
     return [p for p in PAGES if _views_of(p, testid)]
 
@@ -236,11 +253,8 @@ def _corr2d(image, kernel):
 @pytest.mark.parametrize("page_path", _pages_with("kernel-playground"),
                          ids=lambda p: p.relative_to(HTML).as_posix())
 def test_kernel_playground_output_equals_corr2d(browser, server, page_path):
-    visit, _, _ = _open(browser, server, page_path)
-    try:
-        visit.tag_views()
-        for model_id, state in _views_of(page_path, "kernel-playground"):
-            root = visit.roots(model_id).first
+    with _widgets_on(browser, server, page_path, "kernel-playground") as views:
+        for root, state in views:
             shown = json.loads(root.get_attribute("data-output"))
             expected = _corr2d(state["image"], state["kernel"])
             torch.testing.assert_close(torch.tensor(shown, dtype=torch.float64), expected,
@@ -270,9 +284,6 @@ def test_kernel_playground_output_equals_corr2d(browser, server, page_path):
             formula = root.locator('[data-testid="kernel-formula"]').inner_text()
             assert formula.startswith("out[3, 5] = Σ ")
             assert abs(float(formula.rsplit("=", 1)[1]) - float(edited[3, 5])) < 1e-3
-        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
-    finally:
-        visit.close()
 
 
 def _torch_shapes(setting):
@@ -304,11 +315,8 @@ SETTINGS = [dict(input_size=[n, n + m], kernel_size=[k, max(1, k - 1)], padding=
 @pytest.mark.parametrize("page_path", _pages_with("padding-stride-explorer"),
                          ids=lambda p: p.relative_to(HTML).as_posix())
 def test_padding_stride_explorer_matches_pytorch(browser, server, page_path):
-    visit, _, _ = _open(browser, server, page_path)
-    try:
-        visit.tag_views()
-        model_id, _ = _views_of(page_path, "padding-stride-explorer")[0]
-        root = visit.roots(model_id).first
+    with _widgets_on(browser, server, page_path, "padding-stride-explorer") as views:
+        root, _ = views[0]
 
         def set_pair(name, h, w):
             for axis, value in (("h", h), ("w", w)):
@@ -337,7 +345,6 @@ def test_padding_stride_explorer_matches_pytorch(browser, server, page_path):
         assert message.is_visible() and "larger than the padded input" in message.inner_text()
         assert not root.locator('[data-testid="ps-input"]').is_visible()
 
-        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
         if page_path != _pages_with("padding-stride-explorer")[0]:
             return  # the formula is the same JavaScript on every page: sweep it once
         # many settings, driven through the inputs in one go, against PyTorch
@@ -370,9 +377,6 @@ def test_padding_stride_explorer_matches_pytorch(browser, server, page_path):
                     or (want_conv and got["status"] != f"output {conv[0]}×{conv[1]}")):
                 mismatches.append((setting, got, conv, pool))
         assert mismatches == [], f"{len(mismatches)} of {len(SETTINGS)} settings differ"
-        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
-    finally:
-        visit.close()
 
 
 # ---------------------------------------------------------------- §7.4-§7.6 widgets
@@ -407,11 +411,8 @@ def _click_cell(canvas, i, j, cells_h, cells_w):
 def test_channels_view_matches_conv2d(browser, server, page_path):
     from torch.nn import functional as F
 
-    visit, _, _ = _open(browser, server, page_path)
-    try:
-        visit.tag_views()
-        for model_id, state in _views_of(page_path, "channels-view"):
-            root = visit.roots(model_id).first
+    with _widgets_on(browser, server, page_path, "channels-view") as views:
+        for root, state in views:
             X, K, K1 = _t64(state["X"]), _t64(state["K"]), _t64(state["K1"])
             Y = F.conv2d(X[None], K)[0]
             root.locator('[data-testid="channels-mode"]').select_option("multi_in")
@@ -437,9 +438,6 @@ def test_channels_view_matches_conv2d(browser, server, page_path):
             _close(json.loads(root.get_attribute("data-output")),
                    F.conv2d(X[None], K1[:, :, None, None])[0])
             assert "1×1 convolution at pixel (0, 1)" in root.locator('[data-testid="channels-status"]').inner_text()
-        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
-    finally:
-        visit.close()
 
 
 def _pool(X, k, s, p, mode):
@@ -455,11 +453,8 @@ def _pool(X, k, s, p, mode):
 def test_pooling_explorer_matches_pytorch(browser, server, page_path):
     from torch.nn import functional as F
 
-    visit, _, _ = _open(browser, server, page_path)
-    try:
-        visit.tag_views()
-        for model_id, state in _views_of(page_path, "pooling-explorer"):
-            root = visit.roots(model_id).first
+    with _widgets_on(browser, server, page_path, "pooling-explorer") as views:
+        for root, state in views:
             image, edges = _t64(state["image"]), _t64(state["edges"])
             src = image if state["source"] == "image" else edges
             shown = json.loads(root.get_attribute("data-output"))
@@ -489,9 +484,6 @@ def test_pooling_explorer_matches_pytorch(browser, server, page_path):
             assert json.loads(root.get_attribute("data-shift-changed")) == changed
             shift_status = root.locator('[data-testid="pooling-shift-status"]').inner_text()
             assert f"edge map {changed['edges']} of" in shift_status
-        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
-    finally:
-        visit.close()
 
 
 def _saved_map(entry, image, channel):
@@ -508,11 +500,8 @@ def _saved_map(entry, image, channel):
 @pytest.mark.parametrize("page_path", _pages_with("feature-map-browser"),
                          ids=lambda p: p.relative_to(HTML).as_posix())
 def test_feature_map_browser_browses_without_a_kernel(browser, server, page_path):
-    visit, _, _ = _open(browser, server, page_path)
-    try:
-        visit.tag_views()
-        for model_id, state in _views_of(page_path, "feature-map-browser"):
-            root = visit.roots(model_id).first
+    with _widgets_on(browser, server, page_path, "feature-map-browser") as views:
+        for root, state in views:
             layers = state["layers"]
             n = state["inputs"]["shape"][0]
             maps = [i for i, entry in enumerate(layers) if entry["kind"] == "maps"]
@@ -547,9 +536,6 @@ def test_feature_map_browser_browses_without_a_kernel(browser, server, page_path
             if layers[last]["kind"] == "vector":
                 _close(json.loads(root.get_attribute("data-map")),
                        _t64(layers[last]["values"][n - 1]), atol=1e-9)
-        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
-    finally:
-        visit.close()
 
 
 def _gradient_window(geometry, layer, unit, size):
@@ -568,11 +554,8 @@ def _gradient_window(geometry, layer, unit, size):
 @pytest.mark.parametrize("page_path", _pages_with("receptive-field-view"),
                          ids=lambda p: p.relative_to(HTML).as_posix())
 def test_receptive_field_view_matches_gradients(browser, server, page_path):
-    visit, _, _ = _open(browser, server, page_path)
-    try:
-        visit.tag_views()
-        for model_id, state in _views_of(page_path, "receptive-field-view"):
-            root = visit.roots(model_id).first
+    with _widgets_on(browser, server, page_path, "receptive-field-view") as views:
+        for root, state in views:
             geometry, size = state["geometry"], state["input_size"]
             for layer, g in enumerate(geometry):
                 root.locator('[data-testid="rf-layer"]').select_option(str(layer))
@@ -590,6 +573,3 @@ def test_receptive_field_view_matches_gradients(browser, server, page_path):
             table = root.locator('[data-testid="rf-table"]').inner_text()
             for g in geometry:
                 assert g["name"] in table
-        assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
-    finally:
-        visit.close()

@@ -62,12 +62,7 @@ def _as_tensor(x, name, dims, layout):
         allowed = " or ".join(f"{d}-D" for d in dims)
         raise ValueError(f"{WIDGET}: {name} must be {allowed} {layout}, "
                          f"got shape {tuple(t.shape)}")
-    if t.numel() == 0:
-        raise ValueError(f"{WIDGET}: {name} is empty (shape {tuple(t.shape)}); every "
-                         f"dimension needs at least one element")
-    if not torch.isfinite(t).all():
-        raise ValueError(f"{WIDGET}: {name} contains NaN or inf; replace them first, "
-                         f"e.g. torch.nan_to_num({name})")
+    ops.check_values(WIDGET, name, t, f"replace them first, e.g. torch.nan_to_num({name})")
     return t
 
 
