@@ -10,7 +10,8 @@ Needs the book built first (``jupyter-book build .`` makes ``_build/html``;
 * every saved widget view is drawn exactly once (its ``data-testid`` root);
 * the widgets compute the same numbers as PyTorch after an interaction.
 
-A screenshot of each page goes to ``_build/screenshots/``.
+Every other page (text, results, benchmarks, search) must load cleanly too:
+no failed or off-site request, no console error. A screenshot of each page goes to ``_build/screenshots/``.
 """
 import contextlib
 import functools
@@ -33,10 +34,6 @@ SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-# Errors that every page of the book shows, widgets or not, and that no widget
-# causes: sphinx-thebe 0.3.1 under Sphinx 7.4 writes its inline `const THEBE_JS_URL`
-# config script twice into each page (thebe itself never loads unless launched).
-KNOWN_THEME_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 STATE_RE = re.compile(
     r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
 VIEW_RE = re.compile(
@@ -129,8 +126,7 @@ class Visit:
             f"{r.url} (HTTP {r.status})"))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(
             f"console: {m.text} @ {m.location}"))
-        self.page.on("pageerror", lambda e: any(k in str(e) for k in KNOWN_THEME_ERRORS)
-                     or self.errors.append(f"page error: {e}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         rel = page_path.relative_to(HTML).as_posix()
         self.url = f"{server}/{rel}"
         self.name = rel.replace("/", "_").removesuffix(".html")
@@ -215,6 +211,27 @@ def test_widget_page_renders_each_widget_once_with_no_outside_requests(browser, 
         for kind, testid in ids.items():
             expected = sum(k == kind for _, k, _ in views)
             assert visit.page.locator(f'.d2l-widget[data-testid="{testid}"]').count() == expected
+    finally:
+        visit.close()
+
+
+def plain_pages():
+    """The book's pages without widgets (text, figures, generated tables)."""
+    if not HTML.is_dir():
+        return []
+    skip = {"_static", "_sources", "_images"}
+    return sorted(p for p in HTML.rglob("*.html")
+                  if not skip & set(p.relative_to(HTML).parts) and p not in PAGES)
+
+
+@pytest.mark.parametrize("page_path", plain_pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+def test_page_without_widgets_loads_cleanly(browser, server, page_path):
+    visit = Visit(browser, server, page_path)
+    try:
+        visit.page.wait_for_load_state("networkidle")
+        assert visit.off_site() == [], "requests off 127.0.0.1"
+        assert visit.failed == [], "failed requests"
+        assert visit.errors == [], "console errors"
     finally:
         visit.close()
 
