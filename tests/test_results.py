@@ -2,7 +2,9 @@
 import importlib.util
 import json
 import pathlib
+import re
 
+import nbformat
 from torch import nn
 
 import d2lmini as d2l
@@ -47,3 +49,24 @@ def test_record_run_writes_only_when_asked(tmp_path, monkeypatch):
     assert run["params"] == 28 * 28 * 10 + 10
     assert run["val_acc"] == round(trainer.history.val_acc[-1], 4)
     assert "| 7.6 | Tiny | " in make_results.render([run])
+
+
+def test_accuracies_quoted_in_the_prose_are_the_recorded_ones():
+    # "... (0.56 in the run saved on this page)": the page's own training run,
+    # recorded by scripts/execute.py. Re-executing a notebook can change the
+    # number; then this test names the sentence to update.
+    quoted = re.compile(r"(\d\.\d+) in the run\s+saved on this page")
+    runs = make_results.load_runs()
+    checked = 0
+    for path in sorted((ROOT / "chapters").glob("ch*/*.ipynb")):
+        section = ".".join(path.stem.split("_")[:2])  # 8_4_googlenet -> 8.4
+        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "markdown")
+        for number in quoted.findall(text):
+            recorded = [run["val_acc"] for run in runs if run["section"] == section]
+            assert recorded, f"{path.name} quotes {number} but no run of {section} is recorded"
+            assert any(round(acc, len(number) - 2) == float(number) for acc in recorded), (
+                f"{path.name} says {number} in the run saved on the page, but the recorded "
+                f"validation accuracy is {recorded}")
+            checked += 1
+    assert checked >= 2  # 8.4 and 8.6 quote their runs
