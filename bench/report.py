@@ -206,6 +206,26 @@ def trainer_tables(tr, markdown):
     return out
 
 
+def gpu_table(g, markdown):
+    variants = list(g["rows"][0]["variants"]) if g["rows"] else []
+    rows = []
+    for r in g["rows"]:
+        base = r["variants"].get("host data", {}).get("examples_per_s")
+        cells = []
+        for v in variants:
+            m = r["variants"][v]
+            cell = f"{m['examples_per_s']:,.0f}"
+            if base and v != "host data":
+                cell += f" ({m['examples_per_s'] / base:.2f}×)"
+            if m.get("compile_s"):
+                cell += f", compile {secs(m['compile_s'])}"
+            cells.append(cell)
+        published = r.get("published_examples_per_s")
+        rows.append([r["model"], f"{r['size']} px", *cells,
+                     f"{published:,}" if published else "–"])
+    return table(["model", "input", *variants, "d2l 0.17.5"], rows, markdown)
+
+
 def conv_table(conv, markdown):
     rows = []
     for row in conv["rows"]:
@@ -255,7 +275,8 @@ def text(result):
     if "notebooks" in parts:
         out += ["3. NOTEBOOKS AND BOOK"] + notebook_tables(parts["notebooks"], False) + [""]
     if "gpu" in parts:
-        out += ["4. GPU", json.dumps(parts["gpu"]), ""]
+        g = parts["gpu"]
+        out += ["4. GPU (examples/s)", gpu_table(g, False) if "rows" in g else g.get("skipped"), ""]
     return "\n".join(x for x in out if x is not None)
 
 
@@ -375,10 +396,14 @@ def markdown(result, source):
         g = parts["gpu"]
         out += ["## 4. GPU", ""]
         if "rows" in g:
-            out += [f"Training examples per second on {g['device']}:", "",
-                    table(["model", "size", "examples/s"],
-                          [[r["model"], r["size"], f"{r['examples_per_s']:,.0f}"]
-                           for r in g["rows"]], True), ""]
+            out += [f"Training examples per second on {g['device']} (torch {g.get('torch')}), "
+                    f"batch {g.get('batch_size')}, {g.get('steps')} timed steps after "
+                    f"{g.get('warmup')} warm-up steps, each model at d2l's input size. Each "
+                    "variant changes one thing against *host data* (batches prepared on the "
+                    "CPU and copied each step); the ratio to it is in parentheses. "
+                    "*Trainer.fit* is one epoch of the course's `Trainer` (validation "
+                    "included). *d2l 0.17.5* is what d2l printed on its GPU.", "",
+                    gpu_table(g, True), ""]
         else:
             out += [g.get("skipped", "not measured"), ""]
     out += [
