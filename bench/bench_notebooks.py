@@ -24,9 +24,15 @@ from common import REPO, log
 
 
 def _env():
+    """The environment scripts/test.sh gives nbval, whatever this process set for itself."""
     env = dict(os.environ)
     env["D2LMINI_PROGRESS"] = "0"
+    env["OMP_WAIT_POLICY"] = "PASSIVE"
+    env["IPYTHONDIR"] = os.path.join(REPO, "tests", "ipython")  # kernels without network
     env.pop("D2LMINI_BUDGET", None)  # quick on a CPU, as CI runs it
+    # The trainer part sets Agg for its own process; kernels must pick their
+    # inline backend as under test.sh, or pyplot figures go missing from the outputs.
+    env.pop("MPLBACKEND", None)
     return env
 
 

@@ -406,6 +406,12 @@ def markdown(result, source):
                     gpu_table(g, True), ""]
         else:
             out += [g.get("skipped", "not measured"), ""]
+    else:
+        out += ["## 4. GPU", "",
+                "Not measured in this run: part 4 needs a CUDA GPU (`bash bench/run.sh --gpu`). "
+                "It times each chapter-8 model at d2l's input size with each speed-up on and "
+                "off (data kept on the GPU, channels_last, bf16 autocast, `torch.compile`) and "
+                "one epoch of `Trainer.fit`, next to the examples/s d2l 0.17.5 printed.", ""]
     out += [
         "## Re-running",
         "",
