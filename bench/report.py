@@ -37,9 +37,11 @@ def ratio(r):
     """0.27 -> '0.27× (3.7× faster)'."""
     if r is None:
         return "–"
+    if abs(r - 1) < 0.05:
+        return f"{r:.2f}× (about the same)"
     if r < 1:
         return f"{r:.2f}× ({1 / r:.1f}× faster)"
-    return f"{r:.2f}× ({r:.1f}× slower)" if r > 1.005 else "1.00× (same)"
+    return f"{r:.2f}× ({r:.1f}× slower)"
 
 
 def times(r):
