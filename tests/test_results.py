@@ -1,4 +1,4 @@
-"""The results page is generated from the recorded runs, never typed."""
+"""Generated pages (results, benchmarks) match their data; prose quotes the recorded runs."""
 import importlib.util
 import json
 import pathlib
@@ -70,3 +70,15 @@ def test_accuracies_quoted_in_the_prose_are_the_recorded_ones():
                 f"validation accuracy is {recorded}")
             checked += 1
     assert checked >= 2  # 8.4 and 8.6 quote their runs
+
+
+def test_benchmarks_page_is_generated_from_its_result_file():
+    # chapters/benchmarks.md names the bench/results/*.json it was made from;
+    # regenerating it from that file must give the page as committed.
+    spec = importlib.util.spec_from_file_location("report", ROOT / "bench" / "report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    page = (ROOT / "chapters" / "benchmarks.md").read_text()
+    source = re.search(r"\(`(bench/results/[^`]+\.json)`\)", page).group(1)
+    result = json.loads((ROOT / source).read_text())
+    assert page == report.markdown(result, source), "run python bench/report.py " + source
