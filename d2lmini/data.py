@@ -34,8 +34,8 @@ def _to_float(images, size):
     Bilinear with antialiasing is what torchvision's ``Resize`` (used by d2l)
     does, so shrinking averages pixels instead of skipping them. Enlarging
     (28 -> 96 or 224, as chapter 8 does) gives the same numbers without it,
-    so it is asked for only when shrinking: Apple's MPS had no antialiased
-    kernel before PyTorch 2.7.
+    so it is asked for only when shrinking: older PyTorch releases have no
+    antialiased kernel for Apple's MPS.
     """
     x = images.unsqueeze(1).to(torch.float32).div_(255)
     if tuple(x.shape[-2:]) != size:
