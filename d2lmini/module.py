@@ -169,8 +169,7 @@ def layer_summary(net, X_shape):
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"layer_summary: net must be an nn.Sequential, got {type(net).__name__}")
     shape = _check_shape("layer_summary", X_shape)
-    device = next((p.device for p in net.parameters() if not _is_uninitialized(p)), torch.device("cpu"))
-    X = torch.randn(*shape, device=device)
+    X = torch.randn(*shape, device=_device_of(net))
     was_training = net.training
     net.eval()
     try:
@@ -221,6 +220,12 @@ def _check_shape(fn, X_shape):
 
 def _is_uninitialized(parameter):
     return isinstance(parameter, nn.parameter.UninitializedParameter)
+
+
+def _device_of(model):
+    """Where the model's parameters live; the CPU while all of them are still lazy."""
+    return next((p.device for p in model.parameters() if not _is_uninitialized(p)),
+                torch.device("cpu"))
 
 
 def init_cnn(module):

@@ -6,7 +6,7 @@ Counting with forward hooks works for any model, Sequential or not.
 import torch
 from torch import nn
 
-from .module import _check_shape
+from .module import _check_shape, _device_of, _is_uninitialized
 
 __all__ = ["num_params", "count_macs"]
 
@@ -15,7 +15,7 @@ def num_params(model):
     """Number of trainable parameters (lazy layers must have seen data)."""
     _check_model("num_params", model)
     params = [p for p in model.parameters() if p.requires_grad]
-    if any(isinstance(p, nn.parameter.UninitializedParameter) for p in params):
+    if any(_is_uninitialized(p) for p in params):
         raise ValueError("num_params: the model has lazy layers that have not seen data yet; "
                          "run one forward pass first (e.g. model.layer_summary(shape))")
     return sum(p.numel() for p in params)
@@ -57,12 +57,9 @@ def count_macs(model, X_shape):
     was_training = model.training
     model.eval()
     try:
-        device = next((p.device for p in model.parameters()
-                       if not isinstance(p, nn.parameter.UninitializedParameter)),
-                      torch.device("cpu"))
         with torch.no_grad():
             try:
-                model(torch.zeros(*X_shape, device=device))
+                model(torch.zeros(*X_shape, device=_device_of(model)))
             except Exception as error:  # PyTorch's shape errors, or a custom layer's
                 raise ValueError(
                     f"count_macs: the model cannot take an input of shape {X_shape}: "
