@@ -95,7 +95,6 @@ def main(argv=None):
     result.setdefault("schema", 1)
     result.setdefault("parts", {})
     result["machine"] = machine
-    cwd = os.getcwd()
     ran = []
 
     trainer_parts = subparts(chosen, "trainer", ("data", "lenet", "resnet"))
@@ -108,12 +107,11 @@ def main(argv=None):
                                  lenet_n_val=args.lenet_n_val,
                                  emulate_notebook=not args.no_notebook_emulation,
                                  parts=trainer_parts)
-        os.chdir(cwd)
-        _store(result, "trainer", part, loadavg(), ran)
+        _store(result, "trainer", part, ran)
     if "conv" in chosen:
         import bench_conv
         _store(result, "conv", bench_conv.run(repeats=max(3, args.repeats),
-                                              threads=args.conv_threads), loadavg(), ran)
+                                              threads=args.conv_threads), ran)
     nb_parts = subparts(chosen, "notebooks", ("nbval", "book"))
     if nb_parts:
         if not args.course_python:
@@ -123,10 +121,10 @@ def main(argv=None):
             import bench_notebooks
             _store(result, "notebooks",
                    bench_notebooks.run(args.course_python, workdir, args.timeout, nb_parts),
-                   loadavg(), ran)
+                   ran)
     if "gpu" in chosen:
         import bench_gpu
-        _store(result, "gpu", bench_gpu.run(), loadavg(), ran)
+        _store(result, "gpu", bench_gpu.run(), ran)
 
     # Another run (e.g. --only notebooks in parallel) may have written the
     # file meanwhile: merge into what is there now, replacing only our parts.
@@ -146,15 +144,14 @@ def main(argv=None):
     return 0
 
 
-def _store(result, name, part, load, ran=None):
-    """Replace part ``name`` (merging sub-parts run now into the stored ones)."""
+def _store(result, name, part, ran):
+    """Replace part ``name`` (merging sub-parts run now into the stored ones); note it in ``ran``."""
     old = result["parts"].get(name, {})
     merged = {**old, **part} if isinstance(old, dict) else part
     merged["measured"] = now()
-    merged["loadavg_end"] = load
+    merged["loadavg_end"] = loadavg()
     result["parts"][name] = merged
-    if ran is not None:
-        ran.append(name)
+    ran.append(name)
     # Targets are recomputed by the part from what it ran; keep old ones it did not touch.
     if "targets" in old and "targets" in part:
         names = {t["name"] for t in part["targets"]}

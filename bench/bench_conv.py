@@ -16,13 +16,12 @@ thread to be scheduled at every call (measured here under load: a 28x28
 F.conv2d took ~10 ms with 2 threads, ~0.2 ms with OMP_WAIT_POLICY=PASSIVE,
 5 us with 1 thread), which would measure the scheduler, not the code.
 """
-import statistics
 import time
 
 import torch
 from torch.nn import functional as F
 
-from common import log
+from common import interleave, log, median_seconds, torch_threads
 
 CASES = [((6, 8), (1, 2)), ((6, 8), (3, 3)), ((28, 28), (3, 3)), ((224, 224), (3, 3))]
 POOL_SIZES = [(6, 8), (28, 28), (224, 224)]
@@ -38,29 +37,23 @@ def _calls_for(fn, target=0.02):
 
 def per_call(contenders, repeats):
     """{name: median seconds per call}, contenders interleaved and rotated."""
-    counts = {name: _calls_for(fn) for name, fn in contenders.items()}
-    samples = {name: [] for name in contenders}
-    names = list(contenders)
-    for r in range(repeats):
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            fn, n = contenders[name], counts[name]
+    def calls(fn, n):
+        def sample():
             start = time.perf_counter()
             for _ in range(n):
                 fn()
-            samples[name].append((time.perf_counter() - start) / n)
-    return {name: statistics.median(s) for name, s in samples.items()}
+            return (time.perf_counter() - start) / n
+        return sample
+    runs = interleave({name: calls(fn, _calls_for(fn)) for name, fn in contenders.items()},
+                      repeats, "conv")
+    return {name: median_seconds(samples) for name, samples in runs.items()}
 
 
 def run(repeats=5, threads=1):
     """``threads``: torch threads while timing (default 1, see the module doc)."""
     import d2lmini
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _run(d2lmini, repeats)
-    finally:
-        torch.set_num_threads(before)
 
 
 def _run(d2lmini, repeats):

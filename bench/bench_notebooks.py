@@ -61,11 +61,12 @@ def nbval(python, workdir, timeout):
     """
     junit = os.path.join(workdir, "nbval-junit.xml")
     base = [python, "-m", "pytest", "--nbval", "--nbval-sanitize-with",
-            "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600", "-p", "no:cacheprovider",
+            "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=300", "-p", "no:cacheprovider",
             "-q", f"--junitxml={junit}"]
     per, not_run = {}, []
+    paths = notebooks()
     start = time.perf_counter()
-    for path in notebooks():
+    for path in paths:
         name = os.path.splitext(os.path.basename(path))[0]
         left = timeout - (time.perf_counter() - start)
         if left <= 0:
@@ -93,7 +94,7 @@ def nbval(python, workdir, timeout):
             "wall_s": wall, "returncode": 0 if all(e["returncode"] == 0 for e in per.values())
             and not not_run else 1, "per_notebook": per, "not_run": not_run,
             "budget_s": timeout, "notebooks_found": sorted(
-                os.path.splitext(os.path.basename(p))[0] for p in notebooks())}
+                os.path.splitext(os.path.basename(p))[0] for p in paths)}
 
 
 def book(python, workdir, timeout):

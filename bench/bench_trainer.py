@@ -18,7 +18,7 @@ import gzip
 import os
 import shutil
 
-from common import interleave, log, quiet, summary, timed
+from common import interleave, log, quiet, summary, timed, torch_threads
 
 # Agg before anything imports pyplot (d2l imports it at import time).
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -157,15 +157,9 @@ def d2l_epoch(Model, data, lr, size, val, num_workers=4, draw=True, threads=None
     if not draw:
         model.board.display = False  # d2l's own switch: points are kept, nothing drawn
     trainer = d2l.Trainer(max_epochs=1)
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
     torch.manual_seed(1)
-    try:
-        with quiet() as out:
-            seconds, _ = timed(trainer.fit, model, data)
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(threads), quiet() as out:
+        seconds, _ = timed(trainer.fit, model, data)
     plt.close("all")
     return {"seconds": seconds, "val_acc": accuracy(model, *val),
             "redraws": out.getvalue().count("<Figure")}
@@ -177,41 +171,30 @@ def mini_epoch(Model, data, lr, size, val, threads=None):
     torch.manual_seed(0)
     model = _init(Model(lr=lr), d2lmini.init_cnn, size)
     trainer = d2lmini.Trainer(max_epochs=1, num_gpus=0)  # default callbacks, as shipped
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
     torch.manual_seed(1)
-    try:
-        with quiet():
-            seconds, history = timed(trainer.fit, model, data)
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(threads), quiet():
+        seconds, history = timed(trainer.fit, model, data)
     plt.close("all")
     return {"seconds": seconds, "val_acc": accuracy(model, *val),
             "history_val_acc": history.val_acc[-1]}
 
 
-def floor_epoch(Model, data, lr, size, val, threads=None):
+def floor_epoch(Model, batches, lr, size, val):
     """The same epoch as a bare PyTorch loop: the floor any library can reach.
 
-    Batches are cut before the clock starts; no Trainer, no loader, no
-    metrics, no figure: only forward, backward and SGD step (and the
-    forward passes of the validation set). If d2lmini's epoch is close to
-    this, what is left is the model's own arithmetic.
+    ``batches`` = (training batches, validation batches), cut once before
+    any clock starts; no Trainer, no loader, no metrics, no figure: only
+    forward, backward and SGD step (and the forward passes of the
+    validation set). If d2lmini's epoch is close to this, what is left is
+    the model's own arithmetic.
     """
-    import time
-
     import d2lmini
     torch.manual_seed(0)
     model = _init(Model(lr=lr), d2lmini.init_cnn, size)
     optim = torch.optim.SGD(model.parameters(), lr=lr)
-    train, valid = list(data.train_dataloader()), list(data.val_dataloader())
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    torch.manual_seed(1)
-    try:
-        start = time.perf_counter()
+    train, valid = batches
+
+    def epoch():
         model.train()
         for X, y in train:
             loss = F.cross_entropy(model(X), y)
@@ -222,20 +205,17 @@ def floor_epoch(Model, data, lr, size, val, threads=None):
         with torch.no_grad():
             for X, _ in valid:
                 model(X)
-        seconds = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(before)
+
+    torch.manual_seed(1)
+    seconds, _ = timed(epoch)
     return {"seconds": seconds, "val_acc": accuracy(model, *val)}
 
 
 def data_pass(loader_fn):
     def run():
         loader = loader_fn()
-        start = __import__("time").perf_counter()
-        n = 0
-        for X, y in loader:
-            n += len(y)
-        return {"seconds": __import__("time").perf_counter() - start, "images": n}
+        seconds, n = timed(lambda: sum(len(y) for _, y in loader))
+        return {"seconds": seconds, "images": n}
     return run
 
 
@@ -269,7 +249,16 @@ def _d2l_subset(data, n_train, n_val):
     return data
 
 
-def run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500,
+def run(workdir, **settings):
+    """Part 1; d2l reads ``../data``, so it runs in ``workdir/run`` and the old cwd comes back."""
+    cwd = os.getcwd()
+    try:
+        return _run(workdir, **settings)
+    finally:
+        os.chdir(cwd)
+
+
+def _run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500,
         lenet_n_train=None, lenet_n_val=None, batch_size=128, emulate_notebook=True, parts=("data", "lenet", "resnet")):
     from d2l import torch as d2l
     import d2lmini
@@ -320,13 +309,14 @@ def run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500,
         log(f"trainer: LeNet, one epoch on {lenet_n_train or 60000} images at 28 px")
         D2lLeNet, MiniLeNet = lenet_classes()
         args = (lenet_lr, 28, val28)
+        batches28 = (list(mini28.train_dataloader()), list(mini28.val_dataloader()))
         runs = interleave({
             "d2l (shipped, nw=4)": lambda: d2l_epoch(D2lLeNet, d2l28, *args, num_workers=4),
             "d2l (nw=4, no drawing)": lambda: d2l_epoch(D2lLeNet, d2l28, *args, num_workers=4, draw=False),
             "d2l (nw=0)": lambda: d2l_epoch(D2lLeNet, d2l28, *args, num_workers=0),
             "d2lmini": lambda: mini_epoch(MiniLeNet, mini28, *args),
             "d2lmini (1 thread)": lambda: mini_epoch(MiniLeNet, mini28, *args, threads=1),
-            "PyTorch loop (floor)": lambda: floor_epoch(MiniLeNet, mini28, *args),
+            "PyTorch loop (floor)": lambda: floor_epoch(MiniLeNet, batches28, *args),
             "d2l (shipped, nw=4, 1 thread)": lambda: d2l_epoch(D2lLeNet, d2l28, *args, num_workers=4,
                                                                threads=1),
         }, repeats, "lenet")

@@ -42,7 +42,7 @@ def interleave(contenders, repeats, label=""):
             if not isinstance(result, dict):
                 result = {"seconds": result}
             runs[name].append(result)
-            log(f"{label} round {r + 1}/{repeats}: {name}: {result['seconds']:.3f} s")
+            log(f"{label} round {r + 1}/{repeats}: {name}: {result['seconds']:.4g} s")
     return runs
 
 
@@ -63,6 +63,19 @@ def summary(results):
         elif values:
             out[key] = values[-1]
     return out
+
+
+@contextlib.contextmanager
+def torch_threads(n):
+    """Run the block with ``n`` torch threads (None or 0: leave them), then restore."""
+    import torch
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def timed(fn, *args, **kwargs):

@@ -67,10 +67,10 @@ def section_key(run):
 
 def render(runs):
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for run in sorted(runs, key=section_key):
+    runs = sorted(runs, key=section_key)
+    for run in runs:
         lines.append("| " + " | ".join(str(cell) for cell in row(run)) + " |")
-    notes = [f"* {run['section']} {run['model']}: {run['notes']}"
-             for run in sorted(runs, key=section_key) if run.get("notes")]
+    notes = [f"* {run['section']} {run['model']}: {run['notes']}" for run in runs if run.get("notes")]
     body = "\n".join(lines) + "\n"
     if notes:
         body += "\n## What each quick run changes from d2l\n\n" + "\n".join(notes) + "\n"
@@ -87,14 +87,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    page = render(load_runs())
+    runs = load_runs()
+    page = render(runs)
     if args.check:
         if not PAGE.exists() or PAGE.read_text() != page:
             print(f"{PAGE.relative_to(ROOT)} is out of date: run scripts/make_results.py")
             return 1
         return 0
     PAGE.write_text(page)
-    print(f"wrote {PAGE.relative_to(ROOT)} ({len(load_runs())} runs)")
+    print(f"wrote {PAGE.relative_to(ROOT)} ({len(runs)} runs)")
     return 0
 
 
