@@ -6,16 +6,14 @@ function or argument AND shows the offending value, never a deep PyTorch
 error, a hang, or a silently wrong result. The regexes check both.
 """
 import errno
-import gzip
-import hashlib
 import re
-import struct
 
 import pytest
 import torch
 from torch import nn
 
 import d2lmini as d2l
+from doubles import ListData, fake_files, quiet_trainer, sha256, write_files
 from d2lmini import data as data_module
 from d2lmini import datafiles
 
@@ -358,25 +356,10 @@ class Tiny(d2l.Classifier):
         return Y if self.output is None else Y * self.output
 
 
-class ListData:
-    def __init__(self, train, val=()):
-        self.train, self.val = list(train), list(val)
-
-    def train_dataloader(self):
-        return self.train
-
-    def val_dataloader(self):
-        return self.val
-
-
 def batches(n=2):
     g = torch.Generator().manual_seed(0)
     return [(torch.randn(4, 1, 2, 2, generator=g), torch.randint(0, 3, (4,), generator=g))
             for _ in range(n)]
-
-
-def trainer(**kwargs):
-    return d2l.Trainer(callbacks=[], num_gpus=0, **{"max_epochs": 1, **kwargs})
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -393,33 +376,33 @@ def trainer(**kwargs):
         "device-name", "device-missing"])
 def test_trainer_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
-        trainer(**kwargs)
+        quiet_trainer(**kwargs)
 
 
 def test_trainer_with_empty_dataset():
     with pytest.raises(ValueError, match=r"Trainer\.fit: the training data is empty \(0 batches\)"):
-        trainer().fit(Tiny(), ListData([]))
+        quiet_trainer().fit(Tiny(), ListData([]))
 
 
 def test_trainer_with_wrong_model_or_data():
     with pytest.raises(TypeError, match=r"Trainer\.fit: model must be a d2l Module .*got Linear"):
-        trainer().fit(nn.Linear(4, 3), ListData(batches()))
+        quiet_trainer().fit(nn.Linear(4, 3), ListData(batches()))
     with pytest.raises(TypeError, match=r"Trainer\.fit: data must be a DataModule .*got list"):
-        trainer().fit(Tiny(), batches())
+        quiet_trainer().fit(Tiny(), batches())
     with pytest.raises(NotImplementedError, match=r"DataModule must define get_dataloader"):
-        trainer().fit(Tiny(), d2l.DataModule())
+        quiet_trainer().fit(Tiny(), d2l.DataModule())
 
 
 def test_model_whose_forward_returns_nan():
     with pytest.raises(FloatingPointError, match=r"Trainer\.fit: training loss became nan in epoch "
                                                  r"1, before any update.*forward"):
-        trainer().fit(Tiny(output=NAN), ListData(batches()))
+        quiet_trainer().fit(Tiny(output=NAN), ListData(batches()))
 
 
 def test_diverging_training_names_the_learning_rate():
     with pytest.raises(FloatingPointError, match=r"training loss became (nan|inf) in epoch \d+, "
                                                  r"after \d+ updates?, .*lower the learning rate"):
-        trainer(max_epochs=5).fit(Tiny(lr=1e38), ListData(batches(4)))
+        quiet_trainer(max_epochs=5).fit(Tiny(lr=1e38), ListData(batches(4)))
 
 
 def test_nan_only_in_validation_is_reported():
@@ -429,7 +412,7 @@ def test_nan_only_in_validation_is_reported():
             return Y if self.training else Y * NAN
 
     with pytest.raises(FloatingPointError, match=r"Trainer\.fit: val_loss is nan in epoch 1"):
-        trainer().fit(NanInEval(), ListData(batches(), batches(1)))
+        quiet_trainer().fit(NanInEval(), ListData(batches(), batches(1)))
 
 
 def test_training_step_must_return_a_scalar():
@@ -439,13 +422,13 @@ def test_training_step_must_return_a_scalar():
 
     with pytest.raises(ValueError, match=r"training_step must return the loss as a single-number "
                                          r"tensor, got \(4,\)"):
-        trainer().fit(PerExample(), ListData(batches()))
+        quiet_trainer().fit(PerExample(), ListData(batches()))
 
 
 def test_float_labels_in_training_name_the_fix():
     data = ListData([(X, y.float()) for X, y in batches()])
     with pytest.raises(TypeError, match=r"labels Y must be integer .*torch\.float32.*\.long\(\)"):
-        trainer().fit(Tiny(), data)
+        quiet_trainer().fit(Tiny(), data)
 
 
 def test_record_run_before_training(monkeypatch, tmp_path):
@@ -454,7 +437,7 @@ def test_record_run_before_training(monkeypatch, tmp_path):
     for _ in range(2):
         with pytest.raises(ValueError, match=r"record_run: trainer must have finished "
                                              r"trainer\.fit\(model, data\) first, got <d2lmini"):
-            d2l.record_run("7.6", "LeNet", Tiny(), trainer(), ListData([]))
+            d2l.record_run("7.6", "LeNet", Tiny(), quiet_trainer(), ListData([]))
         monkeypatch.setenv("D2LMINI_RECORD_DIR", str(tmp_path))
     with pytest.raises(ValueError, match=r"record_run: trainer must have finished .* got None"):
         d2l.record_run("7.6", "LeNet", Tiny(), None, ListData([]))
@@ -483,26 +466,12 @@ def test_fashion_mnist_arguments_fail_before_loading(kwargs, error, match, monke
         d2l.FashionMNIST(**kwargs)
 
 
-def idx(array):
-    header = struct.pack(f">I{array.dim()}I", {1: 0x801, 3: 0x803}[array.dim()], *array.shape)
-    return header + array.numpy().tobytes()
-
-
 @pytest.fixture
 def tiny_fashion_mnist(tmp_path, monkeypatch):
     """5 training and 3 validation images, with SHA256 patched to match."""
-    files = {
-        "train-images-idx3-ubyte": idx(torch.zeros(5, 28, 28, dtype=torch.uint8)),
-        "train-labels-idx1-ubyte": idx(torch.arange(5, dtype=torch.uint8)),
-        "t10k-images-idx3-ubyte": idx(torch.zeros(3, 28, 28, dtype=torch.uint8)),
-        "t10k-labels-idx1-ubyte": idx(torch.arange(3, dtype=torch.uint8)),
-    }
-    root = tmp_path / "tiny"
-    root.mkdir()
-    for name, raw in files.items():
-        (root / f"{name}.gz").write_bytes(gzip.compress(raw))
-    monkeypatch.setattr(datafiles, "SHA256",
-                        {name: hashlib.sha256(raw).hexdigest() for name, raw in files.items()})
+    files = fake_files(n_train=5, n_val=3)
+    root = write_files(tmp_path / "tiny", files)
+    monkeypatch.setattr(datafiles, "SHA256", {name: sha256(raw) for name, raw in files.items()})
     monkeypatch.setattr(datafiles, "URLS", ())
     return root
 

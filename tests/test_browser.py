@@ -55,8 +55,9 @@ def widget_pages():
                   if "application/vnd.jupyter.widget-state+json" in p.read_text(errors="ignore"))
 
 
+@functools.lru_cache(maxsize=None)  # collection and every test ask again for the same pages
 def saved_widgets(page):
-    """[(model_id, anywidget class id, state)] of every widget VIEW saved in ``page``."""
+    """((model_id, anywidget class id, state), ...) of every widget VIEW saved in ``page``."""
     html = page.read_text()
     state = {}
     for block in STATE_RE.findall(html):
@@ -66,9 +67,10 @@ def saved_widgets(page):
         model_id = json.loads(block)["model_id"]
         model = state[model_id]["state"]
         views.append((model_id, model.get("_anywidget_id", model.get("_model_name")), model))
-    return views
+    return tuple(views)
 
 
+@functools.lru_cache(maxsize=None)
 def widget_testids():
     """anywidget id (module.Class) -> data-testid, for every widget of d2lmini.widgets."""
     import d2lmini.widgets as widgets
@@ -248,10 +250,11 @@ def _widgets_on(browser, server, page_path, testid):
     When the test's block ends without failing, the page must still be
     clean: no console errors, no failed and no off-site requests.
     """
-    visit, _, _ = _open(browser, server, page_path)
+    visit, views, ids = _open(browser, server, page_path)
     try:
         visit.tag_views()
-        yield [(visit.roots(model_id).first, state) for model_id, state in _views_of(page_path, testid)]
+        yield [(visit.roots(model_id).first, state) for model_id, kind, state in views
+               if ids.get(kind) == testid]
         assert visit.errors == [] and visit.failed == [] and visit.off_site() == []
     finally:
         visit.close()

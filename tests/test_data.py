@@ -6,13 +6,11 @@ their digests; downloads come from an http.server on 127.0.0.1. Tests marked
 `needs_debian` read the real files of the `dataset-fashion-mnist` package.
 """
 import gzip
-import hashlib
 import http.server
 import json
 import math
 import os
 import re
-import struct
 import subprocess
 import sys
 import threading
@@ -29,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from d2lmini import data, datafiles
+from doubles import fake_files, idx_bytes, sha256, write_files
 
 REPO = Path(__file__).resolve().parent.parent
 DEBIAN = Path(datafiles.DEBIAN_DIR)  # the real one, before any test patches it
@@ -40,46 +39,6 @@ needs_debian = pytest.mark.skipif(
 
 
 # --- Fake data sets ---------------------------------------------------------
-
-
-def idx_bytes(array):
-    """IDX encoding of a uint8 tensor of 1 (labels) or 3 (images) dimensions."""
-    magic = {1: 0x801, 3: 0x803}[array.dim()]
-    header = struct.pack(f">I{array.dim()}I", magic, *array.shape)
-    return header + array.numpy().tobytes()
-
-
-def fake_files(n_train=12, n_val=6, n_train_labels=None):
-    """name -> raw IDX bytes; pixel [0, 0] of image i is i, its label i % 10."""
-    def images(n):
-        x = torch.zeros(n, 28, 28, dtype=torch.uint8)
-        x[:, 0, 0] = torch.arange(n)
-        x[:, 5:20, 5:20] = 200
-        return x
-
-    def labels(n):
-        return (torch.arange(n) % 10).to(torch.uint8)
-
-    return {
-        "train-images-idx3-ubyte": idx_bytes(images(n_train)),
-        "train-labels-idx1-ubyte": idx_bytes(labels(n_train_labels or n_train)),
-        "t10k-images-idx3-ubyte": idx_bytes(images(n_val)),
-        "t10k-labels-idx1-ubyte": idx_bytes(labels(n_val)),
-    }
-
-
-def sha256(raw):
-    return hashlib.sha256(raw).hexdigest()
-
-
-def write_files(directory, files, gz=True, names=None):
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in names or files:
-        if gz:
-            (directory / f"{name}.gz").write_bytes(gzip.compress(files[name]))
-        else:
-            (directory / name).write_bytes(files[name])
-    return directory
 
 
 @pytest.fixture(autouse=True)

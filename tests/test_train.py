@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 import d2lmini as d2l
+from doubles import ListData, quiet_trainer
 
 
 class SmallCNN(d2l.Classifier):
@@ -13,23 +14,6 @@ class SmallCNN(d2l.Classifier):
         self.net = nn.Sequential(
             nn.LazyConv2d(8, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.LazyLinear(10))
-
-
-class ListData:
-    """A DataModule double whose loaders are plain lists of batches."""
-
-    def __init__(self, train, val):
-        self.train, self.val = train, val
-
-    def train_dataloader(self):
-        return self.train
-
-    def val_dataloader(self):
-        return self.val
-
-
-def quiet_trainer(**kwargs):
-    return d2l.Trainer(callbacks=[], num_gpus=0, **kwargs)
 
 
 def test_trainer_learns_real_fashion_mnist_in_seconds():
