@@ -78,20 +78,19 @@ Conventions, checked by the tests:
 """
 import math
 import pathlib
-import sys
-from numbers import Integral, Real
+from numbers import Integral
 
 import anywidget
+import numpy as np
+import torch
 
 __all__ = ["CourseWidget", "as_image", "as_pair", "check_int", "check_choice",
-           "check_labels", "check_number", "read_js"]
+           "check_labels", "read_js"]
 
 HERE = pathlib.Path(__file__).resolve().parent
 
 #: Largest image side a widget accepts (the state goes into the page).
 MAX_IMAGE_SIDE = 128
-#: Largest side of a grid drawn cell by cell (numbers in each cell).
-MAX_GRID_SIDE = 64
 
 CSS = """
 .d2l-widget { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -142,12 +141,7 @@ class CourseWidget(anywidget.AnyWidget):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("_esm_file")
         if name:
-            module = sys.modules.get(cls.__module__)
-            folder = pathlib.Path(module.__file__).resolve().parent if module else HERE
-            own = (folder / name).read_text(encoding="utf-8")
-            if cls._esm_shared:
-                own = f"{read_js('_base.js', shared=False)}\n// ---- {name}\n{own}"
-            cls._esm = own
+            cls._esm = read_js(name, shared=cls._esm_shared)
 
     def _repr_state(self):
         """A short deterministic summary for ``repr`` (override per widget)."""
@@ -169,33 +163,24 @@ def _to_nested(x, name, widget):
     if isinstance(x, (str, bytes, bool)) or x is None:
         raise TypeError(f"{where} must be a 2-D torch.Tensor, numpy array or list of lists "
                         f"of numbers, got {type(x).__name__} {x!r:.60}")
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - d2lmini needs torch
-        torch = None
-    if torch is not None and isinstance(x, torch.Tensor):
+    if isinstance(x, torch.Tensor):
         if x.is_complex() or x.dtype == torch.bool:
             raise TypeError(f"{where} must hold real numbers, got dtype {x.dtype}; "
                             f"convert it with {name}.float()")
         return x.detach().cpu().double().tolist(), tuple(x.shape)
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None
-    if np is not None and isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray):
         if x.dtype.kind not in "iuf":
             raise TypeError(f"{where} must hold real numbers, got numpy dtype {x.dtype}")
         return x.astype(float).tolist(), x.shape
     if isinstance(x, (list, tuple)):
-        if np is not None:
-            try:
-                arr = np.array(x, dtype=float)
-            except (TypeError, ValueError):
-                raise TypeError(f"{where} must be a list of lists of numbers (all rows the "
-                                f"same length), got {x!r:.80}") from None
-            if any(isinstance(v, (str, bytes, bool)) for v in _flatten(x)):
-                raise TypeError(f"{where} must hold numbers only, got {x!r:.80}")
-            return arr.tolist(), arr.shape
+        try:
+            arr = np.array(x, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{where} must be a list of lists of numbers (all rows the "
+                            f"same length), got {x!r:.80}") from None
+        if any(isinstance(v, (str, bytes, bool)) for v in _flatten(x)):
+            raise TypeError(f"{where} must hold numbers only, got {x!r:.80}")
+        return arr.tolist(), arr.shape
     raise TypeError(f"{where} must be a 2-D torch.Tensor, numpy array or list of lists "
                     f"of numbers, got {type(x).__name__}")
 
@@ -252,26 +237,11 @@ def check_int(value, name, *, widget="", minimum=None, maximum=None):
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{where} must be an int, got {value!r} ({type(value).__name__})")
     value = int(value)
-    return _in_range(value, where, minimum, maximum)
-
-
-def _in_range(value, where, minimum, maximum):
     if minimum is not None and value < minimum:
         raise ValueError(f"{where} must be at least {minimum}, got {value}")
     if maximum is not None and value > maximum:
         raise ValueError(f"{where} must be at most {maximum}, got {value}")
     return value
-
-
-def check_number(value, name, *, widget="", minimum=None, maximum=None):
-    """``value`` as a finite float in [minimum, maximum]."""
-    where = _where(widget, name)
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{where} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{where} must be finite, got {value}")
-    return _in_range(value, where, minimum, maximum)
 
 
 def as_pair(value, name, *, widget="", minimum=None, maximum=None):

@@ -58,19 +58,19 @@ class KernelPlayground(CourseWidget):
             image, label = default_image()
         else:
             label = "input"
-        rows = as_image(image, "image", widget=name, max_side=128)
+        rows = as_image(image, "image", widget=name)
         if image_label is not None:
             label = check_labels([image_label], "image_label", widget=name)[0]
         presets = {key: {"label": text, "kernel": k} for key, (text, k) in PRESETS.items()}
+        self._image_rows = rows
         if isinstance(kernel, str):
             check_choice(kernel, "kernel", list(PRESETS), widget=name)
-            preset, weights = kernel, PRESETS[kernel][1]
+            preset = kernel
+            weights = self._check_kernel(PRESETS[kernel][1], preset)
         else:
-            weights = as_image(kernel, "kernel", widget=name, max_side=MAX_KERNEL_SIDE)
             preset = "learned"
+            weights = self._check_kernel(kernel, preset)
             presets["learned"] = {"label": "learned", "kernel": weights}
-        self._image_rows = rows
-        weights = self._check_kernel(weights, preset)
         super().__init__(image=rows, image_label=label, kernel=weights, preset=preset,
                          presets=presets)
 
@@ -97,7 +97,7 @@ class KernelPlayground(CourseWidget):
 
     @traitlets.validate("image")
     def _valid_image(self, proposal):
-        rows = as_image(proposal["value"], "image", widget=type(self).__name__, max_side=128)
+        rows = as_image(proposal["value"], "image", widget=type(self).__name__)
         self._image_rows = rows
         return rows
 

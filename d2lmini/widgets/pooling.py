@@ -93,14 +93,15 @@ class PoolingExplorer(CourseWidget):
         grid = as_image(_default_image() if image is None else image, "image",
                         widget=WIDGET, max_side=MAX_SIDE, min_side=2)
         # Round first, so the edge map is exactly what the page computes from the image.
-        X = torch.tensor(_rounded(grid), dtype=torch.float64)
+        image = _rounded(grid)
+        X = torch.tensor(image, dtype=torch.float64)
         edges = ops.corr2d(X, EDGE_KERNEL)
         h, w = (X if source == "image" else edges).shape
         if pool_size > min(h, w) + 2 * padding:
             raise ValueError(f"{WIDGET}: the {pool_size}×{pool_size} window is larger than "
                              f"the {h}×{w} {source} (+{padding} padding on each side); use a "
                              f"smaller pool_size or a larger image")
-        super().__init__(image=_rounded(X), edges=_rounded(edges), source=source, mode=mode,
+        super().__init__(image=image, edges=_rounded(edges), source=source, mode=mode,
                          pool_size=pool_size, stride=stride, padding=padding,
                          stripe=_rounded(stripe_image()), shift=shift)
 

@@ -51,12 +51,6 @@ def _layer_name(layer, k, s, p):
     return name
 
 
-def _reraise(error):
-    """An error of `d2lmini.receptive_fields`, re-labelled with this widget's name."""
-    message = str(error).replace("receptive_fields: ", "", 1)
-    return type(error)(f"{WIDGET}: {message}")
-
-
 class ReceptiveFieldView(CourseWidget):
     """Click a unit of any layer and see the input window it depends on (d2l §7.2.6).
 
@@ -97,25 +91,20 @@ class ReceptiveFieldView(CourseWidget):
             raise ValueError(f"{WIDGET}: got {len(layers)} layers, at most {MAX_LAYERS} fit on "
                              f"the page; pass a slice of them")
         size = as_pair(input_size, "input_size", widget=WIDGET, minimum=1, maximum=MAX_INPUT)
-        try:
-            per_axis = [ops.receptive_fields(layers, size[axis], axis=axis) for axis in (0, 1)]
-        except (TypeError, ValueError) as error:
-            raise _reraise(error) from None
+        # ops labels its errors with the name it is given: they name this widget.
+        per_axis = [ops._receptive_fields(WIDGET, layers, size[axis], axis) for axis in (0, 1)]
         geometry = []
-        below = [ops.ReceptiveField(1, 1, 0)] * 2
         n = list(size)
         for i, layer_ in enumerate(layers):
             fields = [per_axis[0][i], per_axis[1][i]]
-            # Recover each layer's kernel span, stride and padding from the fields.
-            k = [(f.size - b.size) // b.jump + 1 for f, b in zip(fields, below)]
-            s = [f.jump // b.jump for f, b in zip(fields, below)]
-            p = [(b.offset - f.offset) // b.jump for f, b in zip(fields, below)]
+            # (kernel span, stride, padding) along rows and along columns
+            k, s, p = (list(v) for v in zip(*(ops._layer_geometry(WIDGET, i, layer_, axis)
+                                               for axis in (0, 1))))
             n = [(n_ + 2 * p_ - k_) // s_ + 1 for n_, k_, s_, p_ in zip(n, k, s, p)]
             geometry.append({"name": f"{i + 1}: {_layer_name(layer_, k, s, p)}",
                              "kernel": k, "stride": s, "padding": p, "out": list(n),
                              "size": [f.size for f in fields], "jump": [f.jump for f in fields],
                              "offset": [f.offset for f in fields]})
-            below = fields
         layer = len(layers) - 1 if layer is None else layer
         layer = check_int(layer, "layer", widget=WIDGET, minimum=0, maximum=len(layers) - 1)
         out = geometry[layer]["out"]
