@@ -10,6 +10,7 @@ torchvision and without pinned versions. One module per topic:
 * ``train``   - ``Trainer`` and its callbacks, ``History``
 * ``device``  - CUDA, then Apple MPS, then CPU
 * ``budget``  - quick (CPU) vs full (GPU, d2l's settings) training budgets
+* ``settings`` - every environment variable d2lmini reads
 * ``plot``    - training curves and image grids as PNG
 * ``stats``   - parameter and multiply-accumulate counts
 * ``results`` - recording training runs for the results page
@@ -21,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .budget import budget_name, describe_budget, pick
+from .budget import budget_name, capped, check_accuracy, describe_budget, pick, print_budget
 from .compat import (arange, argmax, astype, concat, float32, int32, numpy, ones,
                      reduce_sum, reshape, size, stack, tensor, zeros)
 from .data import DataError, DataModule, FashionMNIST, read_idx

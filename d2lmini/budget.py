@@ -9,25 +9,33 @@ settings and `pick` chooses one:
   (default otherwise, and in CI).
 
 Set ``D2LMINI_BUDGET=quick`` or ``full`` to override the default.
+
+The notebooks are saved from a quick run and tested under both budgets, so
+a printed line that depends on the budget goes through `print_budget`, which
+tags it (the tests compare such lines only up to the tag), and an accuracy
+goes through `check_accuracy`, which states the bar of each budget.
 """
-import os
+import math
 
 import torch
 
-__all__ = ["BUDGETS", "budget_name", "pick", "describe_budget"]
+from . import settings
+from .train import History
+
+__all__ = ["BUDGETS", "budget_name", "pick", "describe_budget", "print_budget",
+           "check_accuracy", "capped"]
 
 BUDGETS = ("quick", "full")
-ENV_VAR = "D2LMINI_BUDGET"
 
 
 def budget_name():
     """``'quick'`` or ``'full'``, from ``$D2LMINI_BUDGET`` or the hardware."""
-    chosen = os.environ.get(ENV_VAR, "").strip()
+    chosen = settings.budget_override()
     if not chosen:
         return "full" if torch.cuda.is_available() else "quick"
     if chosen not in BUDGETS:
         raise ValueError(
-            f"{ENV_VAR}={chosen!r} is not a budget; use one of {', '.join(BUDGETS)} "
+            f"{settings.BUDGET}={chosen!r} is not a budget; use one of {', '.join(BUDGETS)} "
             f"or unset it to choose by hardware")
     return chosen
 
@@ -40,10 +48,51 @@ def pick(quick, full):
 def describe_budget():
     """One line for the top of a notebook saying which budget runs and why."""
     name = budget_name()
-    if os.environ.get(ENV_VAR, "").strip():
-        reason = f"set by {ENV_VAR}"
+    if settings.budget_override():
+        reason = f"set by {settings.BUDGET}"
     elif name == "full":
         reason = "a CUDA GPU is present"
     else:
-        reason = f"no CUDA GPU; set {ENV_VAR}=full for d2l's settings"
+        reason = f"no CUDA GPU; set {settings.BUDGET}=full for d2l's settings"
     return f"budget: {name} ({reason})"
+
+
+def print_budget(*values):
+    """Print a line that depends on the budget, tagged ``[quick]`` or ``[full]``."""
+    print(f"[{budget_name()}]", *values)
+
+
+def capped():
+    """True when ``$D2LMINI_CAP`` shrinks every epoch to a few batches."""
+    return settings.data_cap() is not None
+
+
+def check_accuracy(accuracy, above=None, below=None):
+    """Assert that an accuracy (or a gap between two) lies past this budget's bars.
+
+    `accuracy` is a number or a `History` (its last validation accuracy).
+    `above` and `below` are the bars, usually ``pick(quick=..., full=...)``
+    set from recorded runs. A run under ``$D2LMINI_CAP`` trains on a few
+    batches and learns nothing, so there only what holds for any run is
+    checked: a number between -1 and 1 (and, for a History, one per epoch).
+    """
+    if isinstance(accuracy, History):
+        values, epochs = accuracy.metrics.get("val_acc", []), len(accuracy)
+        if len(values) != epochs or not values:
+            raise AssertionError(f"check_accuracy: the history has {len(values)} validation "
+                                 f"accuracies for {epochs} epochs")
+    else:
+        values = [accuracy]
+    for value in values:
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and -1 <= value <= 1):
+            raise AssertionError(f"check_accuracy: {value!r} is not an accuracy (a number in "
+                                 f"0..1, or a difference of two in -1..1)")
+    if capped():
+        return
+    value, name = values[-1], budget_name()
+    if above is not None and not value > above:
+        raise AssertionError(f"check_accuracy: {value:.3f} is not above {above} "
+                             f"(the {name} budget's bar); all epochs: {values}")
+    if below is not None and not value < below:
+        raise AssertionError(f"check_accuracy: {value:.3f} is not below {below} "
+                             f"(the {name} budget's bar); all epochs: {values}")

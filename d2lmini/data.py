@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from .datafiles import DataError, fashion_mnist_dir, load_splits, read_idx
 from .hyper import HyperParameters
+from .settings import data_cap
 
 __all__ = [
     "DataError",
@@ -61,9 +62,11 @@ class TensorLoader:
     so two loaders made with the same seed give the same sequence of orders.
     ``loader.to(device)`` keeps the images on a GPU, so batches are cut,
     converted and resized there (the `Trainer` does this by itself).
+    `max_batches` ends every pass after that many batches.
     """
 
-    def __init__(self, images, labels, batch_size, shuffle=False, resize=None, seed=0):
+    def __init__(self, images, labels, batch_size, shuffle=False, resize=None, seed=0,
+                 max_batches=None):
         if images.dtype != torch.uint8 or images.dim() != 3:
             raise ValueError(f"images must be a uint8 tensor of shape (n, h, w), "
                              f"got {images.dtype} {tuple(images.shape)}")
@@ -75,10 +78,13 @@ class TensorLoader:
         self.shuffle = shuffle
         self.size = tuple(images.shape[1:]) if resize is None else _check_size(resize)
         self.seed = _seed(seed)
+        self.max_batches = None if max_batches is None else _positive_int("max_batches",
+                                                                          max_batches)
         self.epoch = 0
 
     def __len__(self):
-        return math.ceil(len(self.images) / self.batch_size)
+        batches = math.ceil(len(self.images) / self.batch_size)
+        return batches if self.max_batches is None else min(batches, self.max_batches)
 
     def to(self, device):
         """A loader over the same images, held on ``device`` (same seed and epoch).
@@ -92,7 +98,7 @@ class TensorLoader:
 
     def __iter__(self):
         order = self._order().to(self.images.device)
-        for start in range(0, len(order), self.batch_size):
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
             index = order[start:start + self.batch_size]
             yield _to_float(self.images[index], self.size), self.labels[index]
 
@@ -190,7 +196,10 @@ class FashionMNIST(DataModule):
     `resize` (int or (h, w)) rescales every image bilinearly. `n_train` and
     `n_val` keep only the first n examples, for quick experiments. `seed`
     fixes the shuffling of the training loader. `source` is the directory the
-    files came from (see `fashion_mnist_dir` for where it looks).
+    files came from (see `fashion_mnist_dir` for where it looks). Under
+    ``$D2LMINI_CAP=NxB`` every loader yields at most N batches of at most B
+    images (``len(data.train)`` is unchanged): the tests use it to walk the
+    full budget's code on a CPU.
     """
 
     num_classes = 10
@@ -215,8 +224,12 @@ class FashionMNIST(DataModule):
     def get_dataloader(self, train):
         """A fresh loader: shuffled for training, in file order for validation."""
         data = self.train if train else self.val
-        return TensorLoader(data.data, data.targets, self.batch_size,
-                            shuffle=train, resize=self.resize, seed=self.seed)
+        batch_size, max_batches = self.batch_size, None
+        cap = data_cap()
+        if cap is not None:
+            max_batches, batch_size = cap[0], min(batch_size, cap[1])
+        return TensorLoader(data.data, data.targets, batch_size, shuffle=train,
+                            resize=self.resize, seed=self.seed, max_batches=max_batches)
 
     def text_labels(self, indices):
         """Class names for label indices (a tensor or a list of ints)."""

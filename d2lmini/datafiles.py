@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import settings
+
 __all__ = ["DataError", "fashion_mnist_dir", "load_splits", "read_idx"]
 
 # SHA-256 of each *decompressed* file. Debian re-gzipped the originals, so
@@ -39,7 +41,6 @@ URLS = (
 )
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-ENV_VAR = "D2LMINI_DATA"
 TIMEOUT = 60  # seconds a download may stall before it counts as failed
 
 _SPLITS = {
@@ -173,10 +174,9 @@ def _cache_dir():
 
 def _candidates(root):
     """(description, directory or None) in search order."""
-    env = os.environ.get(ENV_VAR)
     return [
         ("root argument", None if root is None else Path(root).expanduser()),
-        (f"${ENV_VAR}", Path(env).expanduser() if env else None),
+        (f"${settings.DATA}", settings.data_dir()),
         ("user cache", _cache_dir()),
         ("package dataset-fashion-mnist", Path(DEBIAN_DIR)),
     ]
@@ -244,7 +244,7 @@ def _not_found(searched, download_note):
         + " (each as NAME.gz or NAME) in:\n" + "\n".join(searched)
         + f"\nand {download_note}.\nFix one of:\n"
         f"  - install the files: {_INSTALL}\n"
-        f"  - point at a copy: export {ENV_VAR}=/path/with/the/files\n"
+        f"  - point at a copy: export {settings.DATA}=/path/with/the/files\n"
         "  - connect to the internet and run again to download them"
     )
 
@@ -259,8 +259,8 @@ def _make_writable(directory):
             raise DataError(_disk_full(directory, err)) from err
         raise DataError(
             f"Cannot download Fashion-MNIST into {directory}: {err}. Set "
-            f"{ENV_VAR} to a directory that holds the four files (export "
-            f"{ENV_VAR}=/path/with/the/files), pass a writable root=..., or "
+            f"{settings.DATA} to a directory that holds the four files (export "
+            f"{settings.DATA}=/path/with/the/files), pass a writable root=..., or "
             f"install them with: {_INSTALL}"
         ) from err
 
@@ -284,7 +284,7 @@ def _download(name, directory):
 def _disk_full(directory, err):
     return (f"Cannot download Fashion-MNIST into {directory}: the disk is full ({err}). "
             f"The four files need about 31 MB: free some space, or keep them elsewhere and "
-            f"export {ENV_VAR}=/path/with/the/files (or pass root=...), or install them "
+            f"export {settings.DATA}=/path/with/the/files (or pass root=...), or install them "
             f"with: {_INSTALL}")
 
 

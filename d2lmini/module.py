@@ -122,7 +122,16 @@ class Classifier(Module):
         return correct.mean() if averaged else correct
 
     def loss(self, Y_hat, Y, averaged=True):
-        _check_targets("Classifier.loss", Y_hat, Y, check_range=True)
+        deferred = getattr(self.trainer, "deferred_checks", None)
+        _check_targets("Classifier.loss", Y_hat, Y, check_range=deferred is None)
+        if deferred is not None:
+            # On a GPU a label out of range is an opaque device-side assert in
+            # cross_entropy, so it is clamped and the Trainer raises the clear
+            # error when it reads the flag, at the end of the epoch.
+            classes, labels = Y_hat.shape[-1], Y.detach()
+            deferred.check(((labels < 0) | (labels >= classes)).any(),
+                           lambda: _label_range_error("Classifier.loss", labels, classes))
+            Y = Y.clamp(0, classes - 1)
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
         return F.cross_entropy(Y_hat, Y.reshape(-1).long(),
                                reduction="mean" if averaged else "none")
@@ -153,9 +162,13 @@ def _check_targets(fn, Y_hat, Y, check_range=False):
                          f"but Y of shape {tuple(Y.shape)} holds {Y.numel()} labels; "
                          f"they need one label per prediction")
     if check_range and Y.numel() and ((Y < 0) | (Y >= classes)).any():
-        bad = Y[(Y < 0) | (Y >= classes)].unique()[:5].tolist()
-        raise ValueError(f"{fn}: labels Y must be in 0..{classes - 1} (Y_hat has {classes} "
-                         f"classes), got {bad}")
+        raise _label_range_error(fn, Y, classes)
+
+
+def _label_range_error(fn, Y, classes):
+    bad = Y[(Y < 0) | (Y >= classes)].unique()[:5].tolist()
+    return ValueError(f"{fn}: labels Y must be in 0..{classes - 1} (Y_hat has {classes} "
+                      f"classes), got {bad}")
 
 
 def layer_summary(net, X_shape):

@@ -7,13 +7,13 @@ the results page. Anywhere else (Colab, nbval, a laptop) nothing is written.
 """
 import json
 import os
-import pathlib
 import platform
 import re
 
 import torch
 
 from .budget import budget_name
+from .settings import RECORD_DIR, data_cap, record_dir
 from .device import describe_device
 from .stats import num_params
 
@@ -38,9 +38,12 @@ def record_run(section, model_name, model, trainer, data, notes=""):
     if history is None or len(history) == 0:
         raise ValueError(f"record_run: trainer must have finished trainer.fit(model, data) "
                          f"first, got {trainer!r:.80} with no finished epoch to record")
-    directory = os.environ.get("D2LMINI_RECORD_DIR")
-    if not directory:
+    directory = record_dir()
+    if directory is None:
         return
+    if data_cap() is not None:
+        raise ValueError(f"record_run: this run is capped by $D2LMINI_CAP (a few batches per "
+                         f"epoch), so it is no result; unset D2LMINI_CAP or {RECORD_DIR}")
     resize = getattr(data, "resize", (28, 28))
     optimizer = trainer.optim
     run = {
@@ -61,6 +64,6 @@ def record_run(section, model_name, model, trainer, data, notes=""):
         "notes": notes,
     }
     slug = re.sub(r"[^a-z0-9]+", "-", f"{section} {model_name} {run['budget']}".lower()).strip("-")
-    path = pathlib.Path(directory) / f"{slug}.json"
+    path = directory / f"{slug}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(run, indent=1) + "\n")

@@ -8,7 +8,6 @@ Progress bars, printed lines and the curve figure are callbacks, so a test
 or a script can switch them off without flags in the loop.
 """
 import math
-import os
 import sys
 import time
 from numbers import Real
@@ -18,8 +17,9 @@ import torch
 from .data import TensorLoader
 from .device import _mps_available, choose_device, describe_device
 from .hyper import HyperParameters
+from .settings import progress_bars
 
-__all__ = ["Trainer", "History", "Callback", "ProgressBar", "PrintMetrics", "LivePlot",
+__all__ = ["Trainer", "History", "DeferredChecks", "Callback", "ProgressBar", "PrintMetrics", "LivePlot",
            "default_callbacks"]
 
 
@@ -54,6 +54,31 @@ class History:
         return f"History({len(self)} epochs: {', '.join(sorted(self.metrics))})"
 
 
+class DeferredChecks:
+    """Checks whose outcome stays on the device until `raise_first` reads them all.
+
+    ``check(failed, error)`` keeps a 0-d bool tensor and a function that makes
+    the exception; `raise_first` copies every flag to the host at once (one
+    wait for the device instead of one per check) and raises the first
+    failed check's exception.
+    """
+
+    def __init__(self):
+        self._pending = []
+
+    def check(self, failed, error):
+        self._pending.append((failed.reshape(()), error))
+
+    def raise_first(self):
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        flags = torch.stack([failed for failed, _ in pending]).tolist()
+        for flag, (_, error) in zip(flags, pending):
+            if flag:
+                raise error()
+
+
 class Callback:
     """Hooks the `Trainer` calls; override the ones you need."""
 
@@ -79,7 +104,7 @@ class ProgressBar(Callback):
     """
 
     def on_batches(self, trainer, batches, train):
-        if not train or os.environ.get("D2LMINI_PROGRESS", "1") == "0":
+        if not train or not progress_bars():
             return batches
         from tqdm.auto import tqdm
         return tqdm(batches, desc=f"epoch {trainer.epoch + 1}/{trainer.max_epochs}",
@@ -122,11 +147,12 @@ class LivePlot(Callback):
 
 
 def _in_notebook():
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    # A Jupyter kernel has imported IPython long before any fit; importing it
+    # here just to find out would cost a script seconds on its first epoch.
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
         return False
-    shell = get_ipython()
+    shell = ipython.get_ipython()
     return shell is not None and hasattr(shell, "kernel")
 
 
@@ -171,6 +197,10 @@ class Trainer(HyperParameters):
             self.device = choose_device()
         self.callbacks = default_callbacks() if callbacks is None else list(callbacks)
         self.history = History()
+        self.deferred_checks = None   # a DeferredChecks while fit runs on an accelerator
+
+    def _defers_checks(self):
+        return self.device.type != "cpu"
 
     def prepare_data(self, data):
         if not hasattr(data, "train_dataloader"):
@@ -212,8 +242,15 @@ class Trainer(HyperParameters):
         self.train_batch_idx = 0
         self.val_batch_idx = 0
         self._run("on_fit_start")
-        for self.epoch in range(self.max_epochs):
-            self.fit_epoch()
+        # On a GPU, checking each batch's loss and labels at once would make
+        # the host wait for the device every step; there they are checked
+        # on the device and read back once per epoch.
+        self.deferred_checks = DeferredChecks() if self._defers_checks() else None
+        try:
+            for self.epoch in range(self.max_epochs):
+                self.fit_epoch()
+        finally:
+            self.deferred_checks = None
         self._run("on_fit_end")
         return self.history
 
@@ -238,6 +275,8 @@ class Trainer(HyperParameters):
                     self._batch = self.prepare_batch(batch)
                     self.model.validation_step(self._batch)
                     self.val_batch_idx += 1
+        if self.deferred_checks is not None:
+            self.deferred_checks.raise_first()
         for name, (total, count) in sorted(self._sums.items()):
             value = (total / count).item()
             if not math.isfinite(value):
@@ -255,19 +294,26 @@ class Trainer(HyperParameters):
             raise ValueError(
                 f"Trainer.fit: training_step must return the loss as a single-number tensor, "
                 f"got {got}; average it, e.g. loss(..., averaged=True)")
-        if not torch.isfinite(loss):
-            if self.train_batch_idx == 0:
-                cause = ("before any update, so the data or the model's forward already give "
-                         "NaN/inf: check torch.isfinite(X).all() and the model's output; if it "
-                         "only happens after some updates, lower the learning rate or set "
-                         "gradient_clip_val")
-            else:
-                updates = f"{self.train_batch_idx} update{'s' if self.train_batch_idx > 1 else ''}"
-                cause = (f"after {updates}, so training diverged: lower the learning rate or "
-                         f"set gradient_clip_val (e.g. 1)")
-            raise FloatingPointError(
-                f"Trainer.fit: training loss became {loss.item()} in epoch {self.epoch + 1}, "
-                f"{cause}")
+        if self.deferred_checks is not None:
+            value, updates_before = loss.detach(), self.train_batch_idx
+            self.deferred_checks.check(
+                ~torch.isfinite(value),
+                lambda: self._nonfinite_loss_error(value.item(), updates_before))
+        elif not torch.isfinite(loss):
+            raise self._nonfinite_loss_error(loss.item(), self.train_batch_idx)
+
+    def _nonfinite_loss_error(self, value, updates_before):
+        if updates_before == 0:
+            cause = ("before any update, so the data or the model's forward already give "
+                     "NaN/inf: check torch.isfinite(X).all() and the model's output; if it "
+                     "only happens after some updates, lower the learning rate or set "
+                     "gradient_clip_val")
+        else:
+            updates = f"{updates_before} update{'s' if updates_before > 1 else ''}"
+            cause = (f"after {updates}, so training diverged: lower the learning rate or "
+                     f"set gradient_clip_val (e.g. 1)")
+        return FloatingPointError(
+            f"Trainer.fit: training loss became {value} in epoch {self.epoch + 1}, {cause}")
 
     def record(self, key, value, train):
         """Add a batch-mean ``value`` to this epoch's ``train_``/``val_`` ``key``.

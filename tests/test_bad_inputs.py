@@ -16,6 +16,7 @@ import d2lmini as d2l
 from doubles import ListData, fake_files, quiet_trainer, sha256, write_files
 from d2lmini import data as data_module
 from d2lmini import datafiles
+from d2lmini import settings
 
 NAN, INF = float("nan"), float("inf")
 
@@ -492,7 +493,7 @@ def test_text_labels_out_of_range(tiny_fashion_mnist):
 
 def test_full_disk_while_downloading(tmp_path, monkeypatch):
     """ENOSPC half-way through a download: a clear DataError, no partial file."""
-    monkeypatch.delenv(datafiles.ENV_VAR, raising=False)
+    monkeypatch.delenv(settings.DATA, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(datafiles, "DEBIAN_DIR", tmp_path / "debian")
     monkeypatch.setattr(datafiles, "URLS", ("http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"))
@@ -527,7 +528,7 @@ def test_full_disk_while_downloading(tmp_path, monkeypatch):
 
 
 def test_full_disk_before_downloading(tmp_path, monkeypatch):
-    monkeypatch.delenv(datafiles.ENV_VAR, raising=False)
+    monkeypatch.delenv(settings.DATA, raising=False)
     monkeypatch.setattr(datafiles, "DEBIAN_DIR", tmp_path / "debian")
 
     def full(*args, **kwargs):

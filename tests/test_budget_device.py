@@ -1,4 +1,6 @@
 """Budget choice and device choice."""
+import re
+
 import pytest
 import torch
 
@@ -44,3 +46,62 @@ def test_trainer_num_gpus_zero_means_cpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert d2l.Trainer(max_epochs=1, num_gpus=0).device.type == "cpu"
     assert d2l.Trainer(max_epochs=1, num_gpus=1).device.type == "cuda"
+
+
+def test_print_budget_tags_the_line(monkeypatch, capsys):
+    monkeypatch.setenv("D2LMINI_BUDGET", "full")
+    d2l.print_budget("VGG", {"lr": 0.01})
+    assert capsys.readouterr().out == "[full] VGG {'lr': 0.01}\n"
+
+
+@pytest.mark.parametrize("budget, value, above, below, fails", [
+    ("quick", 0.7, 0.6, None, False), ("quick", 0.5, 0.6, None, True),
+    ("full", 0.7, 0.8, None, True), ("full", 0.3, None, 0.4, False),
+    ("full", 0.5, None, 0.4, True), ("quick", -0.2, -0.3, None, False),
+])
+def test_check_accuracy_uses_the_bars_it_is_given(monkeypatch, budget, value, above, below, fails):
+    monkeypatch.setenv("D2LMINI_BUDGET", budget)
+    monkeypatch.delenv("D2LMINI_CAP", raising=False)
+    history = d2l.History()
+    for epoch_value in (0.1, value):
+        history.append("val_acc", epoch_value)
+        history.append("seconds", 1.0)
+    for measured in (value, history):
+        if fails:
+            with pytest.raises(AssertionError, match=rf"check_accuracy: {value:.3f} is not "
+                                                     rf"(above|below) .*the {budget} budget"):
+                d2l.check_accuracy(measured, above=above, below=below)
+        else:
+            d2l.check_accuracy(measured, above=above, below=below)
+
+
+def test_check_accuracy_under_the_cap_checks_only_the_range(monkeypatch):
+    monkeypatch.setenv("D2LMINI_CAP", "1x8")
+    d2l.check_accuracy(0.1, above=0.9)          # a capped run learns nothing
+    for bad in (1.5, float("nan"), "0.9"):
+        with pytest.raises(AssertionError, match=r"check_accuracy: .* is not an accuracy"):
+            d2l.check_accuracy(bad, above=0.5)
+    history = d2l.History()
+    history.append("seconds", 1.0)
+    with pytest.raises(AssertionError, match=r"0 validation accuracies for 1 epochs"):
+        d2l.check_accuracy(history, above=0.5)
+
+
+@pytest.mark.parametrize("text", ["8", "0x8", "2x", "2*8", "x8"])
+def test_a_malformed_cap_is_refused(monkeypatch, text):
+    monkeypatch.setenv("D2LMINI_CAP", text)
+    with pytest.raises(ValueError, match=rf"D2LMINI_CAP='{re.escape(text)}' is not a cap; write "
+                                         rf"it as BATCHESxBATCH_SIZE"):
+        d2l.capped()
+
+
+def test_the_cap_shrinks_every_loader_but_not_the_data(monkeypatch):
+    monkeypatch.setenv("D2LMINI_CAP", "2x8")
+    data = d2l.FashionMNIST(batch_size=128, n_train=1000, n_val=500, resize=40)
+    assert len(data.train) == 1000
+    for loader in (data.train_dataloader(), data.val_dataloader()):
+        batches = list(loader)
+        assert len(loader) == len(batches) == 2
+        assert [tuple(X.shape) for X, _ in batches] == [(8, 1, 40, 40)] * 2
+    monkeypatch.setenv("D2LMINI_CAP", "100x500")       # more than there is: all of it
+    assert sum(len(y) for _, y in data.val_dataloader()) == 500

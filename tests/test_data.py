@@ -27,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from d2lmini import data, datafiles
+from d2lmini import settings as d2lmini_settings
 from doubles import fake_files, idx_bytes, sha256, write_files
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ needs_debian = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
     """Keep every test away from the user's cache, $D2LMINI_DATA and the network."""
-    monkeypatch.delenv(datafiles.ENV_VAR, raising=False)
+    monkeypatch.delenv(d2lmini_settings.DATA, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(datafiles, "DEBIAN_DIR", tmp_path / "debian")
     monkeypatch.setattr(datafiles, "URLS", ())
@@ -351,7 +352,10 @@ def test_damaged_idx_files(tmp_path, content, problem):
     assert str(path) in str(info.value) and "Delete" in str(info.value)
 
 
-@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(GOOD)[:-12]])
+# ids: the bytes would be the test's name, and gzip's header holds the time,
+# so pytest-xdist's workers would collect differently named tests.
+@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(GOOD, mtime=0)[:-12]],
+                         ids=["not-gzip", "truncated-gzip"])
 def test_corrupt_gzip(tmp_path, content):
     path = tmp_path / "broken-idx3-ubyte.gz"
     path.write_bytes(content)
@@ -439,10 +443,10 @@ def test_search_order(fake, tmp_path, monkeypatch):
     }
     for directory in places.values():
         write_files(directory, fake)
-    monkeypatch.setenv(datafiles.ENV_VAR, str(places["env"]))
+    monkeypatch.setenv(d2lmini_settings.DATA, str(places["env"]))
     assert data.fashion_mnist_dir(places["root"]) == places["root"]
     assert data.fashion_mnist_dir() == places["env"]
-    monkeypatch.delenv(datafiles.ENV_VAR)
+    monkeypatch.delenv(d2lmini_settings.DATA)
     assert data.fashion_mnist_dir() == places["cache"]
     (places["cache"] / "train-images-idx3-ubyte.gz").unlink()  # incomplete: skipped
     assert data.fashion_mnist_dir() == places["debian"]
@@ -451,13 +455,13 @@ def test_search_order(fake, tmp_path, monkeypatch):
 def test_incomplete_root_falls_through(fake, tmp_path, monkeypatch):
     root = write_files(tmp_path / "root", fake, names=NAMES[:3])
     env = write_files(tmp_path / "env", fake, gz=False)  # plain files count too
-    monkeypatch.setenv(datafiles.ENV_VAR, str(env))
+    monkeypatch.setenv(d2lmini_settings.DATA, str(env))
     assert data.fashion_mnist_dir(root, download=False) == env
     assert data.FashionMNIST(root=root, download=False).source == env
 
 
 def test_nothing_found_without_download(fake, tmp_path, monkeypatch):
-    monkeypatch.setenv(datafiles.ENV_VAR, str(tmp_path / "env"))
+    monkeypatch.setenv(d2lmini_settings.DATA, str(tmp_path / "env"))
     root = write_files(tmp_path / "root", fake, names=NAMES[:1])
     with pytest.raises(data.DataError) as info:
         data.fashion_mnist_dir(root, download=False)

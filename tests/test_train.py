@@ -141,3 +141,52 @@ def test_other_loaders_are_left_to_prepare_batch():
     assert trainer.train_dataloader is batches
     X, y = trainer.prepare_batch(batches[0])
     assert X.device.type == "meta" and y.device.type == "meta"
+
+
+class DeferringTrainer(d2l.Trainer):
+    """Checks loss and labels the way it does on a GPU, here on the CPU."""
+
+    def __init__(self, **kwargs):
+        super().__init__(callbacks=[], num_gpus=0, **kwargs)
+
+    def _defers_checks(self):
+        return True
+
+
+def test_deferred_checks_read_the_device_once_per_epoch(monkeypatch):
+    # On a GPU every bool(tensor) or .item() in the loop makes the host wait for the device.
+    reads = []
+    for name in ("__bool__", "item", "tolist"):
+        original = getattr(torch.Tensor, name)
+        monkeypatch.setattr(torch.Tensor, name,
+                            lambda self, *a, _f=original, _n=name: reads.append(_n) or _f(self, *a))
+    X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
+    DeferringTrainer(max_epochs=2).fit(SmallCNN(), ListData([(X, y)] * 5, [(X, y)] * 3))
+    # per epoch: one tolist of the flags, one item per metric (4)
+    assert sorted(reads) == sorted(["tolist"] * 2 + ["item"] * 8)
+
+
+def test_deferred_checks_raise_the_same_errors():
+    X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
+    bad_labels = y.clone()
+    bad_labels[:2] = torch.tensor([10, -1])
+    with pytest.raises(ValueError, match=r"Classifier\.loss: labels Y must be in 0\.\.9 .*got \[-1, 10\]"):
+        DeferringTrainer(max_epochs=1).fit(SmallCNN(), ListData([(X, y), (X, bad_labels)], []))
+    nan_X = X.clone()
+    nan_X[0] = float("nan")
+    with pytest.raises(FloatingPointError, match=r"training loss became nan in epoch 1, after 1 "
+                                                 r"update, .*lower the learning rate"):
+        DeferringTrainer(max_epochs=1).fit(SmallCNN(), ListData([(X, y), (nan_X, y)], []))
+    with pytest.raises(FloatingPointError, match=r"training loss became nan in epoch 1, before "
+                                                 r"any update"):
+        DeferringTrainer(max_epochs=1).fit(SmallCNN(), ListData([(nan_X, y), (X, y)], []))
+
+
+def test_checks_are_deferred_only_while_fit_runs():
+    X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
+    model = SmallCNN()
+    trainer = DeferringTrainer(max_epochs=1)
+    trainer.fit(model, ListData([(X, y)], []))
+    assert trainer.deferred_checks is None
+    with pytest.raises(ValueError, match=r"labels Y must be in 0\.\.9 .*got \[10\]"):
+        model.loss(model(X), torch.full((8,), 10))
