@@ -65,10 +65,9 @@ def prepare_d2l_root(workdir):
 def start_notebook_shell():
     """Make IPython's display() format figures as a kernel would."""
     from IPython.core.interactiveshell import InteractiveShell
-    InteractiveShell.instance()
-    import d2lmini.train
-    # d2lmini's LivePlot draws only inside a kernel; pretend we are in one.
-    d2lmini.train._in_notebook = lambda: True
+    # d2lmini's LivePlot draws only inside a kernel, which it knows by the
+    # shell's ``kernel`` attribute: pretend this shell has one.
+    InteractiveShell.instance().kernel = None
 
 
 # --- models (identical code on both libraries' base classes) ---------------

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checks import check_positive_int, check_seed, check_size
 from .datafiles import DataError, fashion_mnist_dir, load_splits, read_idx
 from .hyper import HyperParameters
 from .settings import data_cap
@@ -74,12 +75,12 @@ class TensorLoader:
             raise ValueError(f"labels must have shape ({len(images)},) to match "
                              f"the images, got {tuple(labels.shape)}")
         self.images, self.labels = images, labels.long()
-        self.batch_size = _positive_int("batch_size", batch_size)
+        self.batch_size = check_positive_int(batch_size, "batch_size")
         self.shuffle = shuffle
-        self.size = tuple(images.shape[1:]) if resize is None else _check_size(resize)
-        self.seed = _seed(seed)
-        self.max_batches = None if max_batches is None else _positive_int("max_batches",
-                                                                          max_batches)
+        self.size = tuple(images.shape[1:]) if resize is None else check_size(resize)
+        self.seed = check_seed(seed)
+        self.max_batches = None if max_batches is None else check_positive_int(max_batches,
+                                                                               "max_batches")
         self.epoch = 0
 
     def __len__(self):
@@ -128,36 +129,7 @@ class ImageDataset:
         return _to_float(self.data[i].unsqueeze(0), self.resize)[0], int(self.targets[i])
 
 
-# --- Argument checks ---------------------------------------------------------
-
-
-def _is_int(value):
-    # bool is an int subclass, but resize=True is surely a mistake.
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _positive_int(name, value):
-    if not _is_int(value):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
-
-
-def _check_size(value):
-    """`resize` as an (h, w) tuple; an int n means (n, n)."""
-    pair = (value, value) if _is_int(value) else value
-    if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(map(_is_int, pair))):
-        raise TypeError(f"resize must be an int or an (h, w) pair of ints, got {value!r}")
-    if min(pair) < 1:
-        raise ValueError(f"resize must hold positive sizes, got {value!r}")
-    return tuple(pair)
-
-
-def _seed(value):
-    if not _is_int(value) or value < 0:
-        raise ValueError(f"seed must be a non-negative int, got {value!r}")
-    return value
+# --- Selecting examples ------------------------------------------------------
 
 
 def _first(name, n, images, labels):
@@ -209,11 +181,11 @@ class FashionMNIST(DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root=None, n_train=None,
                  n_val=None, seed=0, download=True):
         # Check everything before touching the disk, so typos fail fast.
-        batch_size = _positive_int("batch_size", batch_size)
-        resize = _check_size(resize)
-        n_train = n_train if n_train is None else _positive_int("n_train", n_train)
-        n_val = n_val if n_val is None else _positive_int("n_val", n_val)
-        seed = _seed(seed)
+        batch_size = check_positive_int(batch_size, "batch_size")
+        resize = check_size(resize)
+        n_train = n_train if n_train is None else check_positive_int(n_train, "n_train")
+        n_val = n_val if n_val is None else check_positive_int(n_val, "n_val")
+        seed = check_seed(seed)
         super().__init__(root=root)
         self.save_hyperparameters()
         self.source = fashion_mnist_dir(root, download)

@@ -5,10 +5,11 @@ made in one place and `describe_device` says in words what was picked.
 """
 import torch
 
-__all__ = ["choose_device", "describe_device", "cpu", "gpu", "num_gpus", "try_gpu"]
+__all__ = ["choose_device", "describe_device", "mps_available", "cpu", "gpu", "num_gpus", "try_gpu"]
 
 
-def _mps_available():
+def mps_available():
+    """True where Apple's Metal GPU (MPS) can run PyTorch."""
     mps = getattr(torch.backends, "mps", None)
     return mps is not None and mps.is_available()
 
@@ -17,7 +18,7 @@ def choose_device():
     """The best available device: ``cuda``, else ``mps``, else ``cpu``."""
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if _mps_available():
+    if mps_available():
         return torch.device("mps")
     return torch.device("cpu")
 
@@ -51,6 +52,6 @@ def try_gpu(i=0):
     """d2l's ``d2l.try_gpu(i)``, extended to Apple's MPS for ``i == 0``."""
     if num_gpus() >= i + 1:
         return gpu(i)
-    if i == 0 and _mps_available():
+    if i == 0 and mps_available():
         return torch.device("mps")
     return cpu()

@@ -11,12 +11,13 @@ a bad argument gets an error that names it, shows the value and says how to
 fix it, instead of a shape error from deep inside PyTorch.
 """
 import math
-from numbers import Integral
 from typing import NamedTuple
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from .checks import check_int, check_pair
 
 __all__ = ["corr2d", "corr2d_vectorized", "corr2d_multi_in", "corr2d_multi_in_out",
            "corr2d_multi_in_out_1x1", "pool2d", "comp_conv2d", "conv_output_size",
@@ -92,8 +93,8 @@ def conv_output_size(n, k, p=0, s=1, d=1):
     window that would stick out past the padded input is dropped (floor).
     """
     fn = "conv_output_size"
-    n, k, p = _int(fn, "n", n, 1), _int(fn, "k", k, 1), _int(fn, "p", p, 0)
-    s, d = _int(fn, "s", s, 1), _int(fn, "d", d, 1)
+    n, k, p, s, d = (check_int(v, name, fn=fn, minimum=0 if name == "p" else 1)
+                     for v, name in ((n, "n"), (k, "k"), (p, "p"), (s, "s"), (d, "d")))
     _check_fits(fn, (k + (k - 1) * (d - 1),), (n + p,), padded=p > 0, dilated=d > 1)
     return (n - k - (k - 1) * (d - 1) + p + s) // s
 
@@ -107,11 +108,11 @@ def conv_output_shape(input_size, kernel_size, padding=0, stride=1, dilation=1):
     as in ``nn.Conv2d``; for a pooling layer pass its stride explicitly.
     """
     fn = "conv_output_shape"
-    n = _pair(fn, "input_size", input_size, minimum=1)
-    k = _pair(fn, "kernel_size", kernel_size, minimum=1)
-    p = _pair(fn, "padding", padding, minimum=0)
-    s = _pair(fn, "stride", stride, minimum=1)
-    d = _pair(fn, "dilation", dilation, minimum=1)
+    n = check_pair(input_size, "input_size", fn=fn, minimum=1)
+    k = check_pair(kernel_size, "kernel_size", fn=fn, minimum=1)
+    p = check_pair(padding, "padding", fn=fn, minimum=0)
+    s = check_pair(stride, "stride", fn=fn, minimum=1)
+    d = check_pair(dilation, "dilation", fn=fn, minimum=1)
     _check_fits(fn, [ki + (ki - 1) * (di - 1) for ki, di in zip(k, d)],
                 [ni + 2 * pi for ni, pi in zip(n, p)],
                 padded=any(p), dilated=any(di > 1 for di in d))
@@ -188,9 +189,9 @@ def pool2d(X, pool_size, mode="max", *, stride=None, padding=0):
     _check_tensor(fn, "X", X, ("height", "width"), layer="nn.MaxPool2d or nn.AvgPool2d")
     if mode not in ("max", "avg"):
         raise ValueError(f"{fn}: mode must be 'max' or 'avg', got {mode!r}")
-    p_h, p_w = _pair(fn, "pool_size", pool_size, minimum=1)
-    s_h, s_w = _pair(fn, "stride", 1 if stride is None else stride, minimum=1)
-    pad_h, pad_w = _pair(fn, "padding", padding, minimum=0)
+    p_h, p_w = check_pair(pool_size, "pool_size", fn=fn, minimum=1)
+    s_h, s_w = check_pair(1 if stride is None else stride, "stride", fn=fn, minimum=1)
+    pad_h, pad_w = check_pair(padding, "padding", fn=fn, minimum=0)
     if pad_h > p_h // 2 or pad_w > p_w // 2:
         raise ValueError(
             f"{fn}: padding {padding!r} is more than half the {p_h}x{p_w} window; "
@@ -256,21 +257,21 @@ def receptive_field_window(layers, index, *, axis=0):
     trailing pixels). Clipped to the input, it is exact otherwise.
     """
     fields = _receptive_fields("receptive_field_window", layers, None, axis)
-    index = _int("receptive_field_window", "index", index, 0)
+    index = check_int(index, "index", fn="receptive_field_window", minimum=0)
     field = fields[-1] if fields else ReceptiveField(1, 1, 0)
     first = field.offset + index * field.jump
     return first, first + field.size - 1
 
 
 def _receptive_fields(fn, layers, input_size, axis):
-    if _int(fn, "axis", axis, 0) > 1:
+    if check_int(axis, "axis", fn=fn, minimum=0) > 1:
         raise ValueError(f"{fn}: axis must be 0 (height) or 1 (width), got {axis!r}")
     try:
         layers = list(layers)
     except TypeError:
         raise TypeError(f"{fn}: layers must be a sequence of layers, got "
                         f"{type(layers).__name__}; wrap a single layer in a list") from None
-    n = None if input_size is None else _int(fn, "input_size", input_size, 1)
+    n = None if input_size is None else check_int(input_size, "input_size", fn=fn, minimum=1)
     field, fields = ReceptiveField(1, 1, 0), []
     for i, layer in enumerate(layers):
         k, s, p = _layer_geometry(fn, i, layer, axis)
@@ -306,9 +307,9 @@ def _layer_geometry(fn, i, layer, axis):
             p = 0 if p == "valid" else d * (k - 1) // 2
         return d * (k - 1) + 1, s, _along(p, axis)
     if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
-        k = _int(fn, f"layers[{i}] kernel_size", layer[0], 1)
-        s = _int(fn, f"layers[{i}] stride", layer[1], 1)
-        p = _int(fn, f"layers[{i}] padding", layer[2], 0) if len(layer) == 3 else 0
+        k = check_int(layer[0], f"layers[{i}] kernel_size", fn=fn, minimum=1)
+        s = check_int(layer[1], f"layers[{i}] stride", fn=fn, minimum=1)
+        p = check_int(layer[2], f"layers[{i}] padding", fn=fn, minimum=0) if len(layer) == 3 else 0
         return k, s, p
     raise TypeError(
         f"{fn}: layers[{i}] must be an nn.Conv2d, nn.MaxPool2d or nn.AvgPool2d, or a "
@@ -377,20 +378,3 @@ def _check_fits(fn, kernel, size, padded=False, dilated=False):
 
 def _dims(sizes):
     return "x".join(str(n) for n in sizes)
-
-
-def _int(fn, name, value, minimum):
-    """``value`` must be an int (not a bool) of at least ``minimum``."""
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(f"{fn}: {name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{fn}: {name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _pair(fn, name, value, minimum):
-    """``value`` as a (height, width) pair of ints, each at least ``minimum``."""
-    pair = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2:
-        raise TypeError(f"{fn}: {name} must be an int or a (height, width) pair, got {value!r}")
-    return tuple(_int(fn, name, v, minimum) for v in pair)

@@ -6,7 +6,8 @@ Counting with forward hooks works for any model, Sequential or not.
 import torch
 from torch import nn
 
-from .module import _check_shape, _device_of, _is_uninitialized
+from .checks import check_shape
+from .module import device_of, is_uninitialized
 
 __all__ = ["num_params", "count_macs"]
 
@@ -15,7 +16,7 @@ def num_params(model):
     """Number of trainable parameters (lazy layers must have seen data)."""
     _check_model("num_params", model)
     params = [p for p in model.parameters() if p.requires_grad]
-    if any(_is_uninitialized(p) for p in params):
+    if any(is_uninitialized(p) for p in params):
         raise ValueError("num_params: the model has lazy layers that have not seen data yet; "
                          "run one forward pass first (e.g. model.layer_summary(shape))")
     return sum(p.numel() for p in params)
@@ -39,7 +40,7 @@ def count_macs(model, X_shape):
     activations and normalization are not counted: they are a small share.
     """
     _check_model("count_macs", model)
-    X_shape = _check_shape("count_macs", X_shape)
+    X_shape = check_shape(X_shape, fn="count_macs")
     if len(X_shape) < 2:
         raise ValueError(f"count_macs: X_shape must start with a batch size, e.g. (1, 1, 28, 28), "
                          f"got {X_shape!r}")
@@ -59,7 +60,7 @@ def count_macs(model, X_shape):
     try:
         with torch.no_grad():
             try:
-                model(torch.zeros(*X_shape, device=_device_of(model)))
+                model(torch.zeros(*X_shape, device=device_of(model)))
             except Exception as error:  # PyTorch's shape errors, or a custom layer's
                 raise ValueError(
                     f"count_macs: the model cannot take an input of shape {X_shape}: "

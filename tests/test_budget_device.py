@@ -35,9 +35,9 @@ def test_device_order_cuda_then_mps_then_cpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert device.choose_device().type == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(device, "_mps_available", lambda: True)
+    monkeypatch.setattr(device, "mps_available", lambda: True)
     assert device.choose_device().type == "mps"
-    monkeypatch.setattr(device, "_mps_available", lambda: False)
+    monkeypatch.setattr(device, "mps_available", lambda: False)
     assert device.choose_device().type == "cpu"
     assert "no CUDA or Apple MPS" in device.describe_device("cpu")
 
