@@ -14,9 +14,13 @@ measured on and off:
 * ``bf16 autocast``  - device data, forward and loss under bfloat16 autocast;
 * ``torch.compile``  - device data, the model compiled (compile time is
                        reported apart, not in examples/s);
+* ``bare epoch``     - a bare PyTorch loop doing ``Trainer.fit``'s work: one
+                       epoch over device data from a fresh model, then the
+                       validation pass (loss and accuracy), nothing else;
 * ``Trainer.fit``    - the course's own ``Trainer`` for one epoch on
                        ``trainer_images`` images (with its validation pass and
-                       per-batch checks), as a student runs it.
+                       checks), as a student runs it. Its ratio to ``bare
+                       epoch`` is what the Trainer itself costs (goal: >= 0.9).
 
 Published: what d2l 0.17.5 printed on its GPU (shared/reference/anchors.md).
 ``run(device="cpu", ...)`` runs the same code on the CPU with small sizes,
@@ -29,6 +33,8 @@ import time
 import torch
 from torch.nn import functional as F
 
+from report import GPU_VARIANTS
+
 # (label, module, class, constructor kwargs, d2l's input size, d2l 0.17.5 examples/s)
 MODELS = [
     ("LeNet", "d2lmini.models.lenet", "LeNet", {}, 28, 72_322),
@@ -40,8 +46,7 @@ MODELS = [
     ("BN-LeNet", "d2lmini.models.batchnorm", "BNLeNet", {}, 28, None),
     ("ResNet-18", "d2lmini.models.resnet", "ResNet18", {}, 96, 4_672),
 ]
-VARIANTS = ("host data", "device data", "channels_last", "bf16 autocast", "torch.compile",
-            "Trainer.fit")
+VARIANTS = GPU_VARIANTS  # listed in report.py, which renders them in this order
 
 
 def _sync(device):
@@ -105,6 +110,32 @@ def steps_per_second(spec, data, device, variant, warmup, steps):
             "compile_s": compile_s}
 
 
+def bare_epoch_rate(spec, data, device):
+    """Examples/s of one epoch of a bare loop with Trainer.fit's work (training images / epoch)."""
+    _, module, name, kwargs, _, _ = spec
+    sample = next(iter(data.train_dataloader()))[0][:2]
+    model = _model(module, name, kwargs, device, sample)
+    optim = torch.optim.SGD(model.parameters(), lr=0.01)
+    train, val = data.train_dataloader().to(device), data.val_dataloader().to(device)
+    _sync(device)
+    start = time.perf_counter()
+    model.train()
+    for X, y in train:
+        loss = F.cross_entropy(model(X), y)
+        optim.zero_grad(set_to_none=True)
+        loss.backward()
+        optim.step()
+    model.eval()
+    total_loss, correct = torch.zeros((), device=device), torch.zeros((), device=device)
+    with torch.no_grad():
+        for X, y in val:
+            Y_hat = model(X)
+            total_loss += F.cross_entropy(Y_hat, y, reduction="sum")
+            correct += (Y_hat.argmax(dim=1) == y).sum()
+    (total_loss / len(data.val)).item(), (correct / len(data.val)).item()
+    return {"examples_per_s": len(data.train) / (time.perf_counter() - start), "compile_s": None}
+
+
 def trainer_rate(spec, data, device):
     """Examples/s of one ``Trainer.fit`` epoch (training images / whole epoch)."""
     import d2lmini
@@ -138,6 +169,8 @@ def run(device=None, models=None, size=None, warmup=5, steps=30, trainer_images=
         for variant in variants:
             if variant == "Trainer.fit":
                 measured = trainer_rate(spec, data, device)
+            elif variant == "bare epoch":
+                measured = bare_epoch_rate(spec, data, device)
             else:
                 measured = steps_per_second(spec, data, device, variant, warmup, steps)
             row["variants"][variant] = measured

@@ -1,7 +1,7 @@
 """Turn the newest bench/results/*.json into the book page chapters/benchmarks.md.
 
     python bench/report.py                 # newest result -> chapters/benchmarks.md
-    python bench/report.py RESULT.json     # a given one
+    python bench/report.py RESULT.json [GPU.json]   # given ones (GPU: bench/results/gpu/)
     python bench/report.py --print         # only print the text table
 
 Needs only the standard library. ``text(result)`` is also what bench.py
@@ -16,6 +16,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PAGE = os.path.join(REPO, "chapters", "benchmarks.md")
 RERUN = "bash bench/run.sh"
+# What bench_gpu.py measures per model, in this order (it imports this list).
+GPU_VARIANTS = ("host data", "device data", "channels_last", "bf16 autocast", "torch.compile",
+                "bare epoch", "Trainer.fit")
 
 
 # --- formatting helpers ---------------------------------------------------------
@@ -209,23 +212,33 @@ def trainer_tables(tr, markdown):
 
 
 def gpu_table(g, markdown):
-    variants = list(g["rows"][0]["variants"]) if g["rows"] else []
+    present = {v for r in g["rows"] for v in r["variants"]}
+    variants = [v for v in GPU_VARIANTS if v in present] + sorted(present - set(GPU_VARIANTS))
+    trainer_vs_bare = {"Trainer.fit", "bare epoch"} <= present
     rows = []
     for r in g["rows"]:
         base = r["variants"].get("host data", {}).get("examples_per_s")
         cells = []
         for v in variants:
-            m = r["variants"][v]
+            m = r["variants"].get(v)
+            if m is None:
+                cells.append("–")
+                continue
             cell = f"{m['examples_per_s']:,.0f}"
             if base and v != "host data":
                 cell += f" ({m['examples_per_s'] / base:.2f}×)"
             if m.get("compile_s"):
                 cell += f", compile {secs(m['compile_s'])}"
             cells.append(cell)
+        if trainer_vs_bare:
+            fit, bare = (r["variants"].get(v, {}).get("examples_per_s") for v in
+                         ("Trainer.fit", "bare epoch"))
+            cells.append(f"{fit / bare:.2f}×" if fit and bare else "–")
         published = r.get("published_examples_per_s")
         rows.append([r["model"], f"{r['size']} px", *cells,
                      f"{published:,}" if published else "–"])
-    return table(["model", "input", *variants, "d2l 0.17.5"], rows, markdown)
+    extra = ["Trainer.fit / bare epoch"] if trainer_vs_bare else []
+    return table(["model", "input", *variants, *extra, "d2l 0.17.5"], rows, markdown)
 
 
 def conv_table(conv, markdown):
@@ -282,7 +295,7 @@ def text(result):
     return "\n".join(x for x in out if x is not None)
 
 
-def markdown(result, source):
+def markdown(result, source, gpu=None, gpu_source=None):
     parts = result.get("parts", {})
     m = result.get("machine", {})
     s = parts.get("trainer", {}).get("settings", {})
@@ -394,26 +407,32 @@ def markdown(result, source):
                 "one notebook at a time so each gets its own wall time, kernel start "
                 "included; and the book build, which does not execute the notebooks.", ""]
         out += [x + "\n" for x in notebook_tables(parts["notebooks"], True)]
-    if "gpu" in parts:
-        g = parts["gpu"]
-        out += ["## 4. GPU", ""]
-        if "rows" in g:
-            out += [f"Training examples per second on {g['device']} (torch {g.get('torch')}), "
-                    f"batch {g.get('batch_size')}, {g.get('steps')} timed steps after "
-                    f"{g.get('warmup')} warm-up steps, each model at d2l's input size. Each "
-                    "variant changes one thing against *host data* (batches prepared on the "
-                    "CPU and copied each step); the ratio to it is in parentheses. "
-                    "*Trainer.fit* is one epoch of the course's `Trainer` (validation "
-                    "included). *d2l 0.17.5* is what d2l printed on its GPU.", "",
-                    gpu_table(g, True), ""]
-        else:
-            out += [g.get("skipped", "not measured"), ""]
-    else:
-        out += ["## 4. GPU", "",
-                "Not measured in this run: part 4 needs a CUDA GPU (`bash bench/run.sh --gpu`). "
+    g, where = (parts["gpu"], "this run") if "gpu" in parts else (gpu, gpu_source)
+    out += ["## 4. GPU", ""]
+    if g is None:
+        out += ["Not measured yet: part 4 needs a CUDA GPU (`bash bench/run.sh --gpu`). "
                 "It times each chapter-8 model at d2l's input size with each speed-up on and "
                 "off (data kept on the GPU, channels_last, bf16 autocast, `torch.compile`) and "
                 "one epoch of `Trainer.fit`, next to the examples/s d2l 0.17.5 printed.", ""]
+    elif "rows" in g:
+        if where != "this run":
+            out += [f"Measured apart from the parts above, by `bench/bench_gpu.py` "
+                    f"(`{where}`). A dash marks a variant that run did not measure.", ""]
+        out += [f"Training examples per second on {g['device']} (torch {g.get('torch')}), "
+                f"batch {g.get('batch_size')}, {g.get('steps')} timed steps after "
+                f"{g.get('warmup')} warm-up steps, each model at d2l's input size. Each "
+                "variant changes one thing against *host data* (batches prepared on the "
+                "CPU and copied each step); the ratio to it is in parentheses. "
+                + ("*bare epoch* is a plain PyTorch loop doing one epoch of training and the "
+                   "validation pass; *Trainer.fit* is one epoch of the course's `Trainer` doing "
+                   "the same work (goal: at least 0.9× the bare epoch). "
+                   if any("bare epoch" in r["variants"] for r in g["rows"]) else
+                   "*Trainer.fit* is one epoch of the course's `Trainer` (validation included); "
+                   "this run has no *bare epoch* to set it against. ")
+                + "*d2l 0.17.5* is what d2l printed on its GPU.", "",
+                gpu_table(g, True), ""]
+    else:
+        out += [g.get("skipped", "not measured"), ""]
     out += [
         "## Re-running",
         "",
@@ -436,24 +455,32 @@ def markdown(result, source):
     return "\n".join(out)
 
 
-def newest():
-    files = sorted(glob.glob(os.path.join(HERE, "results", "*.json")), key=os.path.getmtime)
-    if not files:
+def newest(folder="results"):
+    files = sorted(glob.glob(os.path.join(HERE, folder, "*.json")), key=os.path.getmtime)
+    if not files and folder == "results":
         raise SystemExit("report: no bench/results/*.json yet; run bash bench/run.sh first")
-    return files[-1]
+    return files[-1] if files else None
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
 
 
 def main(argv):
     only_print = "--print" in argv
     paths = [a for a in argv if not a.startswith("--")]
     path = paths[0] if paths else newest()
-    with open(path) as f:
-        result = json.load(f)
+    result = load(path)
     if only_print:
         print(text(result))
         return 0
+    # A run without a GPU part shows the newest GPU-only run (bench_gpu.py's result).
+    gpu_path = paths[1] if len(paths) > 1 else newest(os.path.join("results", "gpu"))
+    gpu = load(gpu_path) if gpu_path else None
     with open(PAGE, "w") as f:
-        f.write(markdown(result, os.path.relpath(path, REPO)))
+        f.write(markdown(result, os.path.relpath(path, REPO), gpu,
+                         gpu_path and os.path.relpath(gpu_path, REPO)))
     print(f"report: wrote {os.path.relpath(PAGE, REPO)} from {os.path.relpath(path, REPO)}",
           file=sys.stderr)
     return 0

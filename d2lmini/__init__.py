@@ -23,13 +23,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from .budget import budget_name, capped, check_accuracy, describe_budget, pick, print_budget
-from .compat import (arange, argmax, astype, concat, float32, int32, numpy, ones,
-                     reduce_sum, reshape, size, stack, tensor, zeros)
+from .compat import *  # noqa: F401,F403 - d2l's framework aliases, compat.__all__
 from .data import DataError, DataModule, FashionMNIST, read_idx
 from .device import choose_device, cpu, describe_device, gpu, num_gpus, try_gpu
 from .hyper import HyperParameters
 from .notebook import seed_everything, setup_notebook
-from .module import Classifier, Module, add_to_class, init_cnn, layer_summary
+from .module import Classifier, Module, add_to_class, device_of, init_cnn, layer_summary
 from .ops import (comp_conv2d, conv_output_shape, conv_output_size, corr2d,
                   corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
                   corr2d_vectorized, pool2d, receptive_fields)
@@ -37,7 +36,7 @@ from .models import LeNet, Residual, ResNeXtBlock
 from .plot import plot_history, set_figsize, show_images
 from .results import record_run
 from .stats import count_macs, num_params
-from .train import Callback, History, Trainer
+from .train import Callback, History, Trainer, WarmUp, default_callbacks
 
 __version__ = "0.1.0"
 

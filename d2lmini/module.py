@@ -7,15 +7,15 @@ what to record during training. The `Trainer` (see ``train.py``) calls
 d2l.ai code runs unchanged. Here ``plot`` only records: the trainer averages
 the numbers over each epoch and draws one figure per epoch.
 """
-from numbers import Integral
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .checks import check_shape
 from .hyper import HyperParameters
 
-__all__ = ["Module", "Classifier", "add_to_class", "init_cnn", "layer_summary"]
+__all__ = ["Module", "Classifier", "add_to_class", "init_cnn", "layer_summary", "device_of",
+           "is_uninitialized"]
 
 
 def add_to_class(Class):
@@ -181,8 +181,8 @@ def layer_summary(net, X_shape):
     """
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"layer_summary: net must be an nn.Sequential, got {type(net).__name__}")
-    shape = _check_shape("layer_summary", X_shape)
-    X = torch.randn(*shape, device=_device_of(net))
+    shape = check_shape(X_shape, fn="layer_summary")
+    X = torch.randn(*shape, device=device_of(net))
     was_training = net.training
     net.eval()
     try:
@@ -218,26 +218,17 @@ def _find_failure(where, layer, X):
     return where, (text if "\n" not in text else type(layer).__name__), tuple(X.shape)
 
 
-def _check_shape(fn, X_shape):
-    """``X_shape`` as a tuple of positive ints (batch size first), or a ValueError."""
-    try:
-        shape = tuple(X_shape)
-    except TypeError:
-        shape = ()
-    if not shape or not all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0
-                            for n in shape):
-        raise ValueError(
-            f"{fn}: X_shape must be a tuple of positive ints such as (1, 1, 28, 28), got {X_shape!r}")
-    return tuple(int(n) for n in shape)
-
-
-def _is_uninitialized(parameter):
+def is_uninitialized(parameter):
+    """True for a lazy layer's parameter that has no shape yet (before its first forward)."""
     return isinstance(parameter, nn.parameter.UninitializedParameter)
 
 
-def _device_of(model):
-    """Where the model's parameters live; the CPU while all of them are still lazy."""
-    return next((p.device for p in model.parameters() if not _is_uninitialized(p)),
+def device_of(model):
+    """The device of the model's parameters (the CPU while all are still lazy).
+
+    Feed a trained model tensors made there: ``torch.zeros(..., device=device_of(model))``.
+    """
+    return next((p.device for p in model.parameters() if not is_uninitialized(p)),
                 torch.device("cpu"))
 
 
@@ -254,7 +245,7 @@ def init_cnn(module):
                         f"use it as net.apply(init_cnn)")
     if not isinstance(module, (nn.Linear, nn.Conv2d)):
         return
-    if _is_uninitialized(module.weight):
+    if is_uninitialized(module.weight):
         _init_after_materializing(module)
     else:
         nn.init.xavier_uniform_(module.weight)

@@ -14,13 +14,12 @@ from numbers import Real
 
 import torch
 
-from .data import TensorLoader
-from .device import _mps_available, choose_device, describe_device
+from .device import mps_available, choose_device, describe_device
 from .hyper import HyperParameters
 from .settings import progress_bars
 
 __all__ = ["Trainer", "History", "DeferredChecks", "Callback", "ProgressBar", "PrintMetrics", "LivePlot",
-           "default_callbacks"]
+           "WarmUp", "default_callbacks"]
 
 
 class History:
@@ -146,6 +145,51 @@ class LivePlot(Callback):
             self.handle.update(image)
 
 
+class WarmUp(Callback):
+    """Raises the learning rate linearly to its set value over the first `epochs`.
+
+    Step k (from 1) of the first ``epochs * batches per epoch`` training steps
+    uses ``lr * k / steps``. Small first steps keep a freshly initialized
+    network from being thrown into a state it leaves slowly, such as ReLUs
+    that output zero for every image. ``WarmUp(0)`` changes nothing.
+    """
+
+    def __init__(self, epochs=1):
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or not epochs >= 0:
+            raise ValueError(f"WarmUp: epochs must be a number >= 0, got {epochs!r}")
+        self.epochs = epochs
+
+    def on_fit_start(self, trainer):
+        self.steps = round(self.epochs * trainer.num_train_batches)
+        self.taken = 0
+        self.base_lrs = [group["lr"] for group in trainer.optim.param_groups]
+
+    def on_batches(self, trainer, batches, train):
+        if not train or self.taken >= self.steps:
+            return batches
+        return _Each(batches, self._before_step, trainer)
+
+    def _before_step(self, trainer):
+        self.taken = min(self.taken + 1, self.steps)
+        for group, lr in zip(trainer.optim.param_groups, self.base_lrs):
+            group["lr"] = lr * self.taken / self.steps
+
+
+class _Each:
+    """``batches`` with ``action(trainer)`` called before each one; keeps ``len``."""
+
+    def __init__(self, batches, action, trainer):
+        self.batches, self.action, self.trainer = batches, action, trainer
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for batch in self.batches:
+            self.action(self.trainer)
+            yield batch
+
+
 def _in_notebook():
     # A Jupyter kernel has imported IPython long before any fit; importing it
     # here just to find out would cost a script seconds on its first epoch.
@@ -187,7 +231,7 @@ class Trainer(HyperParameters):
                 raise ValueError(f"Trainer: device must name a device such as 'cpu', 'cuda' or "
                                  f"'mps', got {device!r}") from error
             if (self.device.type == "cuda" and not torch.cuda.is_available()
-                    or self.device.type == "mps" and not _mps_available()):
+                    or self.device.type == "mps" and not mps_available()):
                 raise ValueError(f"Trainer: device={device!r} is not available on this machine; "
                                  f"leave device out to use the best one there is "
                                  f"({choose_device().type} here)")
@@ -198,6 +242,7 @@ class Trainer(HyperParameters):
         self.callbacks = default_callbacks() if callbacks is None else list(callbacks)
         self.history = History()
         self.deferred_checks = None   # a DeferredChecks while fit runs on an accelerator
+        self.batch_size_now = 1       # examples in the batch being trained or validated
 
     def _defers_checks(self):
         return self.device.type != "cpu"
@@ -215,8 +260,9 @@ class Trainer(HyperParameters):
                              "check the dataset size and batch_size")
 
     def _on_device(self, loader):
-        """On a GPU, Fashion-MNIST's images move there once per fit, not once per batch."""
-        if self.device.type != "cpu" and isinstance(loader, TensorLoader):
+        """On a GPU, a loader that can move (``loader.to(device)``, as Fashion-MNIST's
+        can) moves there once per fit; the others' batches move one by one."""
+        if self.device.type != "cpu" and callable(getattr(loader, "to", None)):
             return loader.to(self.device)
         return loader
 
@@ -259,8 +305,9 @@ class Trainer(HyperParameters):
         self._sums = {}
         self.model.train()
         for batch in self._batches(self.train_dataloader, train=True):
-            self._batch = self.prepare_batch(batch)
-            loss = self.model.training_step(self._batch)
+            batch = self.prepare_batch(batch)
+            self.batch_size_now = len(batch[-1])
+            loss = self.model.training_step(batch)
             self._check_loss(loss)
             self.optim.zero_grad()
             loss.backward()
@@ -272,8 +319,9 @@ class Trainer(HyperParameters):
             self.model.eval()
             with torch.no_grad():
                 for batch in self._batches(self.val_dataloader, train=False):
-                    self._batch = self.prepare_batch(batch)
-                    self.model.validation_step(self._batch)
+                    batch = self.prepare_batch(batch)
+                    self.batch_size_now = len(batch[-1])
+                    self.model.validation_step(batch)
                     self.val_batch_idx += 1
         if self.deferred_checks is not None:
             self.deferred_checks.raise_first()
@@ -315,14 +363,16 @@ class Trainer(HyperParameters):
         return FloatingPointError(
             f"Trainer.fit: training loss became {value} in epoch {self.epoch + 1}, {cause}")
 
-    def record(self, key, value, train):
+    def record(self, key, value, train, batch_size=None):
         """Add a batch-mean ``value`` to this epoch's ``train_``/``val_`` ``key``.
 
-        Weighted by batch size so the epoch mean is over examples; kept as a
-        tensor on the device so recording does not force a GPU sync.
+        Weighted by ``batch_size`` (by default the size of the batch being
+        trained or validated, ``batch_size_now``) so the epoch mean is over
+        examples; kept as a tensor on the device so recording does not force
+        a GPU sync.
         """
         name = f"{'train' if train else 'val'}_{key}"
-        size = self._batch[-1].shape[0] if self._batch else 1
+        size = self.batch_size_now if batch_size is None else batch_size
         value = torch.as_tensor(value).detach().float()
         total, count = self._sums.get(name, (0.0, 0))
         self._sums[name] = (total + value * size, count + size)

@@ -40,9 +40,11 @@ is out of date.
 The **quick** budget is what a 2-core CPU can train in about a minute: fewer
 images, fewer pixels, sometimes another optimizer (each notebook says what
 it changes). Its accuracies are therefore far below d2l's, which come from 10
-epochs on all 60,000 images at full resolution on a GPU (the **full**
-budget). Validation accuracy is measured on Fashion-MNIST's test images (all
-10,000 unless the row says fewer).
+epochs on all 60,000 images at full resolution on a GPU. The **full** budget
+runs d2l's settings; its rows come from the notebooks run on a CUDA GPU.
+Validation accuracy is measured on Fashion-MNIST's test images (all 10,000
+unless the row says fewer). A † marks a time measured under the condition
+listed below the table.
 
 """
 
@@ -56,7 +58,8 @@ def row(run):
     height, width = run["resolution"]
     return (run["section"], run["model"], run["budget"], f"{height}×{width}", run["epochs"],
             f"{run['train_images']:,}", f"{run['val_images']:,}", f"{run['params']:,}",
-            f"{run['seconds_per_epoch']:.1f}", f"{run['train_acc']:.3f}", f"{run['val_acc']:.3f}",
+            f"{run['seconds_per_epoch']:.1f}{' †' if run.get('caveat') else ''}",
+            f"{run['train_acc']:.3f}", f"{run['val_acc']:.3f}",
             published, plotted, run["optimizer"], run["machine"])
 
 
@@ -70,10 +73,19 @@ def render(runs):
     runs = sorted(runs, key=section_key)
     for run in runs:
         lines.append("| " + " | ".join(str(cell) for cell in row(run)) + " |")
-    notes = [f"* {run['section']} {run['model']}: {run['notes']}" for run in runs if run.get("notes")]
+    notes = [f"* {run['section']} {run['model']} ({run['budget']}): {run['notes']}"
+             for run in runs if run.get("notes")]
+    caveats = sorted({f"* † {run['machine']}: {run['caveat']}" for run in runs if run.get("caveat")})
     body = "\n".join(lines) + "\n"
+    if caveats:
+        body += "\n" + "\n".join(caveats) + "\n"
+    recorded = {(run["section"], run["model"], run["budget"]) for run in runs}
+    missing = [f"{section} {model}" for section, model, budget in sorted(recorded)
+               if budget == "quick" and (section, model, "full") not in recorded]
+    if missing:
+        body += (f"\nNo full-budget run is recorded yet for: {', '.join(missing)}.\n")
     if notes:
-        body += "\n## What each quick run changes from d2l\n\n" + "\n".join(notes) + "\n"
+        body += "\n## What each run changes from d2l\n\n" + "\n".join(notes) + "\n"
     if not runs:
         body = "No runs are recorded yet.\n"
     return HEADER + body

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: d2lmini's unit tests, every notebook under nbval, the
+# Runs every test: d2lmini's unit tests, every notebook under nbval (at the
+# quick budget, then along the full budget's code path on tiny data), the
 # book build with -W, then the built book in Chromium (tests/test_browser.py).
 # Extra arguments go to pytest.
 set -euo pipefail
@@ -25,6 +26,14 @@ run_pytest -p no:cacheprovider tests --ignore=tests/test_browser.py "$@" || stat
 # after 300 s, naming the cell; the slowest training cell needs ~90 s on a CPU.
 IPYTHONDIR="$PWD/tests/ipython" run_pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
     --nbval-cell-timeout=300 -p no:cacheprovider chapters "$@" || status=1
+# The same saved notebooks along the full budget's code path (d2l's settings,
+# 224-px models, the lines printed per budget), which a CUDA GPU takes: every
+# Fashion-MNIST loader is capped at 1 batch of 8 images, so the whole book
+# runs in about a minute and learns nothing; d2l.check_accuracy then checks
+# only what holds for any run. Two notebooks at a time, each in one worker.
+D2LMINI_BUDGET=full D2LMINI_CAP=1x8 IPYTHONDIR="$PWD/tests/ipython" run_pytest --nbval \
+    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:cacheprovider \
+    -n 2 --dist loadfile chapters "$@" || status=1
 jupyter-book build -W -n --keep-going . || status=1
 # The built pages in a browser: widgets drawn once, working, no request off 127.0.0.1.
 run_pytest -p no:cacheprovider tests/test_browser.py "$@" || status=1

@@ -85,6 +85,10 @@ def test_benchmarks_page_is_generated_from_its_result_file():
     report = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(report)
     page = (ROOT / "chapters" / "benchmarks.md").read_text()
-    source = re.search(r"\(`(bench/results/[^`]+\.json)`\)", page).group(1)
+    source = re.search(r"\(`(bench/results/[^/`]+\.json)`\)", page).group(1)
     result = json.loads((ROOT / source).read_text())
-    assert page == report.markdown(result, source), "run python bench/report.py " + source
+    gpu_source = re.search(r"\(`(bench/results/gpu/[^`]+\.json)`\)", page)
+    gpu_source = gpu_source and gpu_source.group(1)
+    gpu = gpu_source and json.loads((ROOT / gpu_source).read_text())
+    assert page == report.markdown(result, source, gpu, gpu_source), \
+        f"run python bench/report.py {source} {gpu_source or ''}"
