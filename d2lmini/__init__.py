@@ -27,7 +27,7 @@ from .compat import *  # noqa: F401,F403 - d2l's framework aliases, compat.__all
 from .data import DataError, DataModule, FashionMNIST, read_idx
 from .device import choose_device, cpu, describe_device, gpu, num_gpus, try_gpu
 from .hyper import HyperParameters
-from .notebook import seed_everything, setup_notebook
+from .notebook import expect_error, seed_everything, setup_notebook
 from .module import Classifier, Module, add_to_class, device_of, init_cnn, layer_summary
 from .ops import (comp_conv2d, conv_output_shape, conv_output_size, corr2d,
                   corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
@@ -38,7 +38,7 @@ from .results import record_run
 from .stats import count_macs, num_params
 from .train import Callback, History, Trainer, WarmUp, default_callbacks
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name):

@@ -217,20 +217,7 @@ class FashionMNIST(DataModule):
         Titles are `labels` if given, else the class names of y. Returns the
         flat array of matplotlib axes.
         """
-        # Imported here: pyplot picks a display backend, which loading data never needs.
-        import matplotlib.pyplot as plt
-
+        from .plot import show_images
         X, y = batch
-        images = X.detach().cpu().reshape(-1, *X.shape[-2:])
-        titles = list(labels) or self.text_labels(y)
-        scale = 1.5
-        _, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale),
-                               squeeze=False)
-        axes = axes.ravel()
-        for i, (ax, image) in enumerate(zip(axes, images)):
-            ax.imshow(image.numpy(), cmap="gray")
-            if i < len(titles):
-                ax.set_title(titles[i])
-        for ax in axes:
-            ax.set_axis_off()
-        return axes
+        return show_images(X.detach().cpu().reshape(-1, *X.shape[-2:]), nrows, ncols,
+                           titles=list(labels) or self.text_labels(y))

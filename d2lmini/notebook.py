@@ -5,6 +5,7 @@ every run), turns on Colab's custom widget manager when running in Colab
 (third-party widgets stay blank there otherwise), and prints which device
 and training budget this run uses, so every page says what ran.
 """
+import contextlib
 import random
 import sys
 
@@ -13,7 +14,7 @@ import torch
 from .budget import describe_budget
 from .device import choose_device, describe_device
 
-__all__ = ["setup_notebook", "seed_everything"]
+__all__ = ["setup_notebook", "seed_everything", "expect_error"]
 
 
 def seed_everything(seed=0):
@@ -39,3 +40,24 @@ def setup_notebook(seed=0):
     _enable_colab_widgets()
     print(f"device: {describe_device(choose_device())}")
     print(describe_budget())
+
+
+@contextlib.contextmanager
+def expect_error(*kinds):
+    """Run a block that is meant to fail, print its error in one line, and go on.
+
+    ``with d2l.expect_error(ValueError): ...`` shows what a mistake looks like
+    without stopping the notebook: Colab's "Run all" stops at any uncaught
+    error (it ignores the ``raises-exception`` tag), and a 40-line traceback
+    with the machine's paths says less than the message. A block that does
+    not fail is an error too.
+    """
+    kinds = kinds or (Exception,)
+    try:
+        yield
+    except kinds as error:
+        lines = str(error).strip().splitlines()
+        print(f"{type(error).__name__}: {lines[0] if lines else ''}")
+    else:
+        raise AssertionError(f"expected {' or '.join(k.__name__ for k in kinds)}, "
+                             f"but the block ran without one")

@@ -20,9 +20,11 @@ def set_figsize(figsize=(3.5, 2.5)):
 
 
 def plot_history(history, title=None):
-    """Loss (left) and accuracy (right) per epoch, training vs validation.
+    """Loss (left) and accuracy (right) over the epochs, training vs validation.
 
-    Returns the matplotlib figure without showing it.
+    Training curves use the points recorded several times an epoch
+    (``history.points``) where there are any; validation is measured once
+    an epoch. Returns the matplotlib figure without showing it.
     """
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
@@ -35,12 +37,15 @@ def plot_history(history, title=None):
     axes = fig.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
     for ax, kind in zip(axes, ("loss", "acc")):
         for split, style in (("train", "-"), ("val", "--")):
-            values = metrics.get(f"{split}_{kind}")
-            if values:
-                epochs = range(1, len(values) + 1)
+            name = f"{split}_{kind}"
+            points = history.points.get(name) or list(enumerate(metrics.get(name, []), 1))
+            if points:
+                epochs, values = zip(*points)
                 ax.plot(epochs, values, style, marker="o", markersize=3, label=f"{split} {kind}")
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epochs done")
+        ax.set_xlim(left=0)
+        # Whole epochs on the axis, except for a run too short to show any between 0 and its end.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=len(history) >= 3, nbins=6))
         ax.set_ylabel("accuracy" if kind == "acc" else "loss")
         ax.grid(alpha=0.3)
         ax.legend()

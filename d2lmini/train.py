@@ -27,13 +27,20 @@ class History:
 
     Each attribute is a list with one number per finished epoch; ``seconds``
     holds the wall time of each epoch (training and validation).
+    ``points[name]`` holds the training metrics several times an epoch, as
+    (epochs done, mean over the batches since the previous point): the
+    curves of a short run need more than one point per epoch.
     """
 
     def __init__(self):
         self.metrics = {"seconds": []}
+        self.points = {}
 
     def append(self, name, value):
         self.metrics.setdefault(name, []).append(value)
+
+    def add_point(self, name, epochs_done, value):
+        self.points.setdefault(name, []).append((epochs_done, value))
 
     def __getattr__(self, name):
         metrics = self.__dict__.get("metrics", {})
@@ -302,9 +309,13 @@ class Trainer(HyperParameters):
 
     def fit_epoch(self):
         start = time.perf_counter()
-        self._sums = {}
+        self._sums, self._since_point = {}, {}
+        # d2l plots the training loss twice an epoch; a run of one or two
+        # epochs gets more points, so that its curves still show a trend.
+        per_epoch = min(self.num_train_batches, max(2, math.ceil(8 / self.max_epochs)))
+        point_after = {round(self.num_train_batches * k / per_epoch) for k in range(1, per_epoch + 1)}
         self.model.train()
-        for batch in self._batches(self.train_dataloader, train=True):
+        for step, batch in enumerate(self._batches(self.train_dataloader, train=True), 1):
             batch = self.prepare_batch(batch)
             self.batch_size_now = len(batch[-1])
             loss = self.model.training_step(batch)
@@ -315,6 +326,10 @@ class Trainer(HyperParameters):
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.gradient_clip_val)
             self.optim.step()
             self.train_batch_idx += 1
+            if step in point_after:
+                for name, value in self._means(self._since_point).items():
+                    self.history.add_point(name, self.epoch + step / self.num_train_batches, value)
+                self._since_point = {}
         if self.val_dataloader is not None:
             self.model.eval()
             with torch.no_grad():
@@ -325,8 +340,7 @@ class Trainer(HyperParameters):
                     self.val_batch_idx += 1
         if self.deferred_checks is not None:
             self.deferred_checks.raise_first()
-        for name, (total, count) in sorted(self._sums.items()):
-            value = (total / count).item()
+        for name, value in self._means(self._sums).items():
             if not math.isfinite(value):
                 raise FloatingPointError(
                     f"Trainer.fit: {name} is {value} in epoch {self.epoch + 1}; the model gives "
@@ -363,6 +377,15 @@ class Trainer(HyperParameters):
         return FloatingPointError(
             f"Trainer.fit: training loss became {value} in epoch {self.epoch + 1}, {cause}")
 
+    @staticmethod
+    def _means(sums):
+        """{name: total / count} as Python floats, read from the device at once."""
+        names = sorted(sums)
+        if not names:
+            return {}
+        means = torch.stack([torch.as_tensor(sums[n][0] / sums[n][1]) for n in names]).tolist()
+        return dict(zip(names, means))
+
     def record(self, key, value, train, batch_size=None):
         """Add a batch-mean ``value`` to this epoch's ``train_``/``val_`` ``key``.
 
@@ -374,8 +397,9 @@ class Trainer(HyperParameters):
         name = f"{'train' if train else 'val'}_{key}"
         size = self.batch_size_now if batch_size is None else batch_size
         value = torch.as_tensor(value).detach().float()
-        total, count = self._sums.get(name, (0.0, 0))
-        self._sums[name] = (total + value * size, count + size)
+        for sums in (self._sums, self._since_point) if train else (self._sums,):
+            total, count = sums.get(name, (0.0, 0))
+            sums[name] = (total + value * size, count + size)
 
     def _batches(self, loader, train):
         for callback in self.callbacks:

@@ -4,6 +4,8 @@
     nb = notebook("7.2 Convolutions for Images", "In this section ...", [md("..."), code("...")])
     nbformat.write(nb, "chapters/ch7/7_2_conv_layer.ipynb")
 
+    python scripts/nbtemplate.py    # rewrite every notebook's set-up cell from setup_source()
+
 Every notebook starts with the same set-up cell, which installs d2lmini from
 the repository named in _config.yml when it is missing (as in Colab).
 """
@@ -24,19 +26,39 @@ def repository_url():
     return match.group(1)
 
 
-def setup_source(extra_imports=""):
-    """The first code cell of every notebook."""
+def package_version():
+    """d2lmini's ``__version__`` (read from its source, without importing it)."""
+    text = (ROOT / "d2lmini" / "__init__.py").read_text()
+    return re.search(r'^__version__ = "(\d+)\.(\d+)\.\d+"', text, re.MULTILINE).groups()
+
+
+def setup_source():
+    """The first code cell of every notebook.
+
+    In Colab (or anywhere d2lmini is missing or older than the pages need)
+    it installs d2lmini from the repository named in _config.yml; when pip
+    fails, the error shows pip's own message instead of a bare
+    CalledProcessError followed by an ImportError in every later cell.
+    """
+    major, minor = package_version()
     return (
-        "# Set-up: install d2lmini if it is missing (in Colab); torch and numpy stay as they are.\n"
-        "import importlib.util, subprocess, sys\n"
-        "if importlib.util.find_spec('d2lmini') is None:\n"
-        "    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q',\n"
-        f"                    'd2lmini @ git+{repository_url()}'], check=True)\n"
+        f"# Set-up: install d2lmini {major}.{minor} or newer if it is missing or older (as in Colab);\n"
+        "# torch and numpy stay as they are.\n"
+        "import importlib.metadata, subprocess, sys\n"
+        "try:\n"
+        "    have = tuple(map(int, importlib.metadata.version('d2lmini').split('.')[:2]))\n"
+        "except importlib.metadata.PackageNotFoundError:\n"
+        "    have = None\n"
+        f"if have is None or have < ({major}, {minor}):\n"
+        "    pip = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--upgrade',\n"
+        f"                          'd2lmini @ git+{repository_url()}'],\n"
+        "                         capture_output=True, text=True)\n"
+        "    if pip.returncode != 0:\n"
+        "        raise RuntimeError(f'installing d2lmini failed; pip says:\\n{pip.stdout}{pip.stderr}')\n"
         "import torch\n"
         "from torch import nn\n"
         "from torch.nn import functional as F\n"
         "import d2lmini as d2l\n"
-        + extra_imports +
         "\n"
         "d2l.setup_notebook()"
     )
@@ -53,10 +75,32 @@ def code(source, tags=()):
     return cell
 
 
-def notebook(title, summary, cells, extra_imports=""):
+def notebook(title, summary, cells):
     """A notebook: '# title', a summary paragraph, the set-up cell, then ``cells``."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = [md(f"# {title}\n\n{summary}"), code(setup_source(extra_imports)), *cells]
+    nb.cells = [md(f"# {title}\n\n{summary}"), code(setup_source()), *cells]
     return nb
+
+
+def notebooks():
+    """Every notebook of the book, in the order of _toc.yml."""
+    toc = (ROOT / "_toc.yml").read_text()
+    names = re.findall(r"^\s*- file: (\S+)", toc, re.MULTILINE)
+    return [ROOT / f"{name}.ipynb" for name in names if (ROOT / f"{name}.ipynb").exists()]
+
+
+def main():
+    """Give every notebook the current set-up cell (its outputs stay as they are)."""
+    for path in notebooks():
+        nb = nbformat.read(path, as_version=4)
+        setup = next(cell for cell in nb.cells if cell.cell_type == "code")
+        if setup.source != setup_source():
+            setup.source = setup_source()
+            nbformat.write(nb, path)
+            print(f"updated {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,10 @@
 """The book's structure: table of contents, titles, set-up cells, Colab."""
+import importlib.metadata
+import importlib.util
 import json
 import pathlib
 import re
+import subprocess
 
 import pytest
 
@@ -10,7 +13,11 @@ CONFIG = (ROOT / "_config.yml").read_text()
 TOC = (ROOT / "_toc.yml").read_text()
 TOC_FILES = re.findall(r"^\s*- file: (\S+)", TOC, re.MULTILINE)
 NOTEBOOKS = [ROOT / f"{name}.ipynb" for name in TOC_FILES if name.startswith("chapters/ch")]
-SECTIONS = [f"{c}.{s}" for c in (7, 8) for s in range(1, 7)]
+# "chapters/ch8/8_4_googlenet" is section 8.4: the file names number the sections.
+SECTIONS = [".".join(pathlib.Path(path).name.split("_")[:2]) for path in NOTEBOOKS]
+spec = importlib.util.spec_from_file_location("nbtemplate", ROOT / "scripts" / "nbtemplate.py")
+nbtemplate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(nbtemplate)
 
 
 def repository_url():
@@ -21,12 +28,15 @@ def load(path):
     return json.loads(path.read_text())
 
 
-def test_toc_has_both_parts_and_all_twelve_sections_in_order():
+def test_toc_lists_the_sections_in_order_under_their_titles():
     assert "caption: 7 Convolutional Neural Networks" in TOC
     assert "caption: 8 Modern Convolutional Neural Networks" in TOC
     titles = [load(path)["cells"][0]["source"] for path in NOTEBOOKS]
     numbers = [re.match(r"# (\d\.\d) ", "".join(t)).group(1) for t in titles]
     assert numbers == SECTIONS
+    as_pairs = [tuple(map(int, n.split("."))) for n in SECTIONS]
+    assert as_pairs == sorted(as_pairs) and len(set(as_pairs)) == len(as_pairs)
+    assert {"7.1", "7.6", "8.1", "8.6"} <= set(SECTIONS)
 
 
 def test_every_chapter_notebook_is_in_the_toc():
@@ -40,14 +50,53 @@ def test_colab_launch_button_is_configured():
     assert repository_url().startswith("https://github.com/")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_first_code_cell_installs_d2lmini_from_the_repository(path):
+@pytest.mark.parametrize("path", nbtemplate.notebooks(), ids=lambda p: p.stem)
+def test_first_code_cell_is_the_current_set_up_cell(path):
     cells = load(path)["cells"]
     setup = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert setup == nbtemplate.setup_source(), "run python scripts/nbtemplate.py"
     assert f"'d2lmini @ git+{repository_url()}'" in setup
-    assert "find_spec('d2lmini') is None" in setup  # only when missing
     assert "torch==" not in setup and "numpy==" not in setup  # never downgrade Colab
-    assert "d2l.setup_notebook()" in setup
+
+
+def run_set_up(version, pip_returncode=0, pip_says=""):
+    """Run the set-up cell's install part with a given installed d2lmini version (None:
+    not installed) and a stand-in for pip; return the pip commands it ran."""
+    install = nbtemplate.setup_source().split("import torch")[0]
+    calls = []
+
+    def fake_version(name):
+        if version is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return version
+
+    def fake_run(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, pip_returncode, "", pip_says)
+
+    original = importlib.metadata.version, subprocess.run
+    importlib.metadata.version, subprocess.run = fake_version, fake_run
+    try:
+        exec(install, {})
+    finally:
+        importlib.metadata.version, subprocess.run = original
+    return calls
+
+
+def test_set_up_installs_a_missing_or_older_d2lmini_and_keeps_a_current_one():
+    current = importlib.metadata.version("d2lmini")
+    major, minor = map(int, current.split(".")[:2])
+    assert run_set_up(current) == []
+    assert run_set_up(f"{major}.{minor + 1}.0") == []
+    for missing_or_older in (None, f"{major}.{minor - 1}.9" if minor else f"{major - 1}.99.0"):
+        (command,) = run_set_up(missing_or_older)
+        assert command[-3:-1] == ["-q", "--upgrade"] and command[-1].startswith("d2lmini @ git+")
+
+
+def test_set_up_shows_pips_own_error():
+    with pytest.raises(RuntimeError, match=r"installing d2lmini failed; pip says:\n"
+                                           r"ERROR: Could not find a version"):
+        run_set_up(None, pip_returncode=1, pip_says="ERROR: Could not find a version\n")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -55,3 +104,11 @@ def test_notebook_outputs_are_saved(path):
     # The book is built from saved outputs; nbval checks they are current.
     cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
     assert all(c.get("execution_count") for c in cells), "run scripts/execute.py on it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_stops_colabs_run_all(path):
+    # Colab runs past no error, whatever the cell's tags: deliberate errors use d2l.expect_error.
+    tagged = [i for i, c in enumerate(load(path)["cells"])
+              if "raises-exception" in c.get("metadata", {}).get("tags", [])]
+    assert tagged == [], f"cells {tagged}: wrap the failing line in d2l.expect_error(...)"

@@ -105,3 +105,16 @@ def test_the_cap_shrinks_every_loader_but_not_the_data(monkeypatch):
         assert [tuple(X.shape) for X, _ in batches] == [(8, 1, 40, 40)] * 2
     monkeypatch.setenv("D2LMINI_CAP", "100x500")       # more than there is: all of it
     assert sum(len(y) for _, y in data.val_dataloader()) == 500
+
+
+def test_expect_error_prints_the_first_line_and_goes_on(capsys):
+    with d2l.expect_error(ValueError):
+        raise ValueError("kernel 3x3 is larger than the 2x2 input\nsecond line")
+    assert capsys.readouterr().out == "ValueError: kernel 3x3 is larger than the 2x2 input\n"
+    with pytest.raises(AssertionError, match=r"expected ValueError or TypeError, but the block "
+                                             r"ran without one"):
+        with d2l.expect_error(ValueError, TypeError):
+            pass
+    with pytest.raises(KeyError):                 # another kind of error is not swallowed
+        with d2l.expect_error(ValueError):
+            raise KeyError("x")

@@ -87,12 +87,14 @@ def test_init_cnn_initializes_lazy_layers_before_their_first_forward():
 
 def test_init_cnn_changes_initialized_layers_and_skips_others():
     torch.manual_seed(0)
-    linear, relu = nn.Linear(100, 100), nn.ReLU()
-    before = linear.weight.detach().clone()
+    linear, norm = nn.Linear(100, 100), nn.BatchNorm1d(100)
+    nn.init.uniform_(norm.weight)                      # any layer but Linear/Conv2d is left alone
+    before, norm_before = linear.weight.detach().clone(), norm.weight.detach().clone()
     d2l.init_cnn(linear)
-    d2l.init_cnn(relu)
+    d2l.init_cnn(norm)
     assert not torch.equal(before, linear.weight)
     assert _is_xavier_uniform(linear.weight.detach())
+    assert torch.equal(norm.weight, norm_before)
 
 
 def test_apply_init_runs_forward_then_init():

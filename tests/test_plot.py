@@ -22,3 +22,18 @@ def test_loss_only_history_has_one_panel():
     history.append("train_loss", 1.0)
     history.append("seconds", 1.0)
     assert len(d2l.plot_history(history).axes) == 1
+
+
+def test_training_curves_use_the_points_within_epochs():
+    history = d2l.History()
+    for epoch in range(2):
+        for k, x in enumerate((epoch + 0.5, epoch + 1.0)):
+            history.add_point("train_loss", x, 2.0 - x)
+        history.append("train_loss", 1.0)
+        history.append("val_loss", 1.5 - epoch)
+        history.append("seconds", 1.0)
+    (ax,) = d2l.plot_history(history).axes
+    train, val = ax.lines
+    assert list(train.get_xdata()) == [0.5, 1.0, 1.5, 2.0]
+    assert list(val.get_xdata()) == [1, 2]
+    assert ax.get_xlim()[0] == 0

@@ -161,9 +161,11 @@ def test_deferred_checks_read_the_device_once_per_epoch(monkeypatch):
         monkeypatch.setattr(torch.Tensor, name,
                             lambda self, *a, _f=original, _n=name: reads.append(_n) or _f(self, *a))
     X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
-    DeferringTrainer(max_epochs=2).fit(SmallCNN(), ListData([(X, y)] * 5, [(X, y)] * 3))
-    # per epoch: one tolist of the flags, one item per metric (4)
-    assert sorted(reads) == sorted(["tolist"] * 2 + ["item"] * 8)
+    history = DeferringTrainer(max_epochs=2).fit(SmallCNN(), ListData([(X, y)] * 5, [(X, y)] * 3))
+    # per epoch: the check flags, the 4 epoch metrics, and each curve point, each read at once
+    points_per_epoch = len(history.points["train_loss"]) // 2
+    assert points_per_epoch == 4
+    assert reads == ["tolist"] * 2 * (2 + points_per_epoch)
 
 
 def test_deferred_checks_raise_the_same_errors():
@@ -215,3 +217,30 @@ def test_warm_up_raises_the_learning_rate_step_by_step():
     assert spy.lrs == [0.4, 0.4]                     # WarmUp(0) changes nothing
     with pytest.raises(ValueError, match=r"WarmUp: epochs must be a number >= 0, got -1"):
         d2l.WarmUp(-1)
+
+
+def test_training_curves_get_several_points_per_epoch():
+    # Two batches of 3 examples (loss 1) then two of 1 (loss 5): the points are
+    # the means since the previous point, the epoch metric the mean of the epoch.
+    class Fixed(d2l.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.zeros(()))
+            self.lr = 0.0
+
+        def training_step(self, batch):
+            loss = self.w * 0 + batch[0].float().mean()
+            self.plot("loss", loss, train=True)
+            return loss
+
+        def validation_step(self, batch):
+            pass
+
+    big, small = (torch.full((3,), 1.0), torch.zeros(3)), (torch.full((1,), 5.0), torch.zeros(1))
+    history = quiet_trainer(max_epochs=4).fit(Fixed(), ListData([big, big, small, small], []))
+    # 4 epochs: d2l's 2 points an epoch
+    assert history.points["train_loss"][:2] == [(0.5, pytest.approx(1.0)), (1.0, pytest.approx(5.0))]
+    assert [x for x, _ in history.points["train_loss"]] == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
+    assert history.train_loss[0] == pytest.approx((3 + 3 + 5 + 5) / 8)
+    one_epoch = quiet_trainer(max_epochs=1).fit(Fixed(), ListData([big] * 20, []))
+    assert len(one_epoch.points["train_loss"]) == 8          # a short run: 8 points
