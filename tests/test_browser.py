@@ -433,7 +433,7 @@ def test_channels_view_matches_conv2d(browser, server, page_path):
 
     with _widgets_on(browser, server, page_path, "channels-view") as views:
         for root, state in views:
-            X, K, K1 = _t64(state["X"]), _t64(state["K"]), _t64(state["K1"])
+            X, K, K1 = _t64(state["X"]), _t64(state["K"]), _t64(state["kernel_1x1"])
             Y = F.conv2d(X[None], K)[0]
             root.locator('[data-testid="channels-mode"]').select_option("multi_in")
             o = state["out_channel"]
@@ -493,11 +493,12 @@ def test_pooling_explorer_matches_pytorch(browser, server, page_path):
                 status = root.locator('[data-testid="pooling-status"]').inner_text()
                 assert f"{k}×{k}, stride {s}, padding {p}" in status
                 assert f"→ {expected.shape[0]}×{expected.shape[1]}" in status
-            # the shift demo: count changed cells with PyTorch
+            # the shift demo, as §7.5's table: the stripe drawn one pixel to the right,
+            # edge strength |X * [1, -1]|, max-pooled; count changed cells with PyTorch
             _set_number(root, "pooling-shift", 1)
-            X = _t64(state["stripe"])
-            Xs = X[:, [max(j - 1, 0) for j in range(X.shape[1])]]
-            edge = lambda Z: F.conv2d(Z[None, None], _t64([[[[1, -1]]]]))[0, 0]  # noqa: E731
+            X, Xs = torch.ones(6, 8, dtype=torch.float64), torch.ones(6, 8, dtype=torch.float64)
+            X[:, 2:6], Xs[:, 3:7] = 0, 0
+            edge = lambda Z: F.conv2d(Z[None, None], _t64([[[[1, -1]]]]))[0, 0].abs()  # noqa: E731
             changed = {"edges": int((edge(X) != edge(Xs)).sum())}
             for s in (1, 2):
                 changed[f"s{s}"] = int((_pool(edge(X), 2, s, 0, "max") != _pool(edge(Xs), 2, s, 0, "max")).sum())

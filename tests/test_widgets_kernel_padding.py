@@ -98,17 +98,32 @@ def test_output_is_corr2d_and_matches_f_conv2d(preset):
 def test_a_learned_kernel_and_the_d2l_stripes():
     learned = torch.tensor([[0.98, -1.02]])
     widget = KernelPlayground(STRIPES, kernel=learned)
-    assert widget.preset == "learned" and widget.presets["learned"]["kernel"] == learned.tolist()
+    assert widget.preset == "custom" and list(widget.presets) == list(PRESETS)
+    torch.testing.assert_close(widget.kernel_tensor(), learned)
     torch.testing.assert_close(widget.output(), d2l.corr2d(STRIPES, learned))
+    # a kernel equal to a preset's is that preset, however it is given
+    assert KernelPlayground(STRIPES, kernel=torch.tensor([[1, -1]])).preset == "diff"
     diff = KernelPlayground(STRIPES, kernel="diff").output()  # d2l's K = [[1, -1]]
     assert diff[:, 1].eq(1).all() and diff[:, 5].eq(-1).all() and diff.abs().sum() == 12
 
 
 def test_edits_from_the_page_reach_python():
     widget = KernelPlayground(STRIPES)
-    widget.kernel = [[0.0, 1.0], [2.0, 0.5]]  # what the JS sends after an edit
+    widget.set_state({"kernel": [[0.0, 1.0], [2.0, 0.5]]})  # what the JS sends after an edit
     torch.testing.assert_close(widget.kernel_tensor(), torch.tensor([[0.0, 1.0], [2.0, 0.5]]))
     torch.testing.assert_close(widget.output(), d2l.corr2d(STRIPES, widget.kernel_tensor()))
+    assert widget.preset == "custom"
+
+
+def test_setting_the_preset_loads_its_kernel():
+    widget = KernelPlayground(STRIPES)
+    widget.preset = "blur"
+    assert widget.kernel == PRESETS["blur"][1] and widget.preset == "blur"
+    widget.kernel = "diff"  # a preset's name works as a kernel, as in the constructor
+    assert widget.kernel == [[1.0, -1.0]] and widget.preset == "diff"
+    with pytest.raises(ValueError, match="KernelPlayground: kernel must be one of"):
+        widget.preset = "edge"
+    assert widget.preset == "diff"
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
@@ -146,9 +161,11 @@ def test_output_shape_matches_nn_conv2d_and_max_pool2d(n, k, p, s, d):
     x = torch.zeros(1, 1, n, n + 2)
     try:
         conv = tuple(nn.Conv2d(1, 1, **kwargs)(x).shape[2:])
-    except RuntimeError:
-        with pytest.raises(ValueError, match="larger than the padded input"):
-            PaddingStrideExplorer(input_size=(n, n + 2), **kwargs)
+    except RuntimeError:  # a setting the page shows and explains: no output
+        widget = PaddingStrideExplorer(input_size=(n, n + 2), **kwargs)
+        with pytest.raises(ValueError, match="is larger than the"):
+            widget.output_shape  # noqa: B018 - a property
+        assert repr(widget).endswith(": no output)")
         return
     widget = PaddingStrideExplorer(input_size=(n, n + 2), **kwargs)
     assert widget.output_shape == conv
@@ -171,10 +188,6 @@ def test_defaults_are_the_d2l_example():
     (dict(kernel_size=2.5), TypeError, ["kernel_size", "must be an int", "2.5"]),
     (dict(input_size="8"), TypeError, ["input_size"]),
     (dict(dilation=(1, 2, 3)), TypeError, ["dilation", "(height, width) pair"]),
-    (dict(input_size=(4, 4), kernel_size=(7, 7), padding=(0, 0)), ValueError,
-     ["kernel_size 7", "padded input 4 + 2·0 = 4", "height"]),
-    (dict(input_size=(5, 5), kernel_size=(3, 3), padding=(0, 0), dilation=(3, 3)), ValueError,
-     ["dilated to 7"]),
     (dict(input_size=(100, 8)), ValueError, ["input_size", f"at most {LIMITS['input_size'][1]}"]),
 ])
 def test_padding_stride_explorer_rejects_bad_arguments(kwargs, error, words):
@@ -184,11 +197,25 @@ def test_padding_stride_explorer_rejects_bad_arguments(kwargs, error, words):
         assert word in str(info.value)
 
 
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(input_size=(4, 4), kernel_size=(7, 7), padding=(0, 0)),
+     "kernel 7x7 is larger than the 4x4 input"),
+    (dict(input_size=(5, 5), kernel_size=(3, 3), padding=(0, 0), dilation=(3, 3)),
+     "kernel 7x7 (after dilation) is larger than the 5x5 input"),
+])
+def test_a_kernel_larger_than_the_padded_input_is_a_setting_without_output(kwargs, words):
+    # The page shows such a setting and says why neither layer takes it, so Python keeps it too.
+    widget = PaddingStrideExplorer(**kwargs)
+    with pytest.raises(ValueError, match=re.escape(words)):
+        widget.output_shape  # noqa: B018 - a property
+    assert repr(widget).endswith(": no output)")
+
+
 def test_settings_from_the_page_update_output_shape():
     widget = PaddingStrideExplorer()
-    widget.stride = [3, 3]  # what the JS sends
+    widget.set_state({"stride": [3, 3]})  # what the JS sends
     assert widget.output_shape == (3, 3)
-    widget.kernel_size = [11, 11]
+    widget.set_state({"kernel_size": [11, 11]})
     with pytest.raises(ValueError, match="larger than the"):
         widget.output_shape  # noqa: B018 - a property
     assert "no output" in repr(widget)

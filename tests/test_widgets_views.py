@@ -24,7 +24,7 @@ from torch.nn import functional as F
 import d2lmini as d2l
 from d2lmini.widgets.channels import ChannelsView
 from d2lmini.widgets.feature_maps import FeatureMapBrowser, lenet
-from d2lmini.widgets.pooling import PoolingExplorer, stripe_image
+from d2lmini.widgets.pooling import PoolingExplorer, shift_invariance, stripe_image
 from d2lmini.widgets.receptive_field import ReceptiveFieldView, lenet_stack
 
 WIDGETS = pathlib.Path(d2l.__file__).parent / "widgets"
@@ -99,28 +99,32 @@ def test_channels_user_tensors_match_conv2d():
     X, K = randn(0, 3, 5, 6), randn(1, 4, 3, 2, 3)
     w = ChannelsView(X, K, mode="multi_out")
     assert not w.stacked and t64(w.K).shape == (4, 3, 2, 3)
-    assert_close(w.outputs(), F.conv2d(X[None], K)[0], atol=6e-4, rtol=0)
-    assert_close(w.outputs(), d2l.corr2d_multi_in_out(X, K), atol=6e-4, rtol=0)
+    # X and K are kept to 3 decimals, and everything shown is computed from those values
+    assert_close(t64(w.X), X, atol=5e-4 + 1e-12)
+    assert_close(t64(w.K), K, atol=5e-4 + 1e-12)
+    X, K = t64(w.X), t64(w.K)
+    assert_close(w.outputs(), F.conv2d(X[None], K)[0], atol=5e-4 + 1e-9, rtol=0)
+    assert_close(w.outputs(), d2l.corr2d_multi_in_out(X, K), atol=5e-4 + 1e-9, rtol=0)
     for o in range(4):
         for c in range(3):
             expected = F.conv2d(X[None, c:c + 1], K[None, o, c:c + 1])[0, 0]
-            assert_close(t64(w.partials[o][c]), expected, atol=6e-4)
+            assert_close(t64(w.partials[o][c]), expected, atol=5e-4 + 1e-9)
     # integer tensors and nested lists are accepted; a 3-D K is stacked as K, K+1, K+2
     w = ChannelsView(torch.arange(18).reshape(2, 3, 3), [[[1, 0], [0, 1]]] * 2)
     assert t64(w.K).shape == (3, 2, 2, 2) and w.stacked
 
 
 def test_channels_1x1_is_a_matrix_product():
-    X = randn(2, 3, 4, 4)
-    M = randn(3, 2, 3)
-    w = ChannelsView(X, randn(4, 3, 2, 2), kernel_1x1=M, mode="1x1")
+    w = ChannelsView(randn(2, 3, 4, 4), randn(4, 3, 2, 2), kernel_1x1=randn(3, 2, 3), mode="1x1")
+    X, M = t64(w.X), t64(w.kernel_1x1)  # the values kept (3 decimals), which the page shows
+    assert_close(M, randn(3, 2, 3), atol=5e-4 + 1e-12)
     expected = F.conv2d(X[None], M.reshape(2, 3, 1, 1))[0]
-    assert_close(w.outputs_1x1(), expected, atol=6e-4, rtol=0)
+    assert_close(w.outputs_1x1(), expected, atol=5e-4 + 1e-9, rtol=0)
     assert_close(w.outputs_1x1(), d2l.corr2d_multi_in_out_1x1(X, M.reshape(2, 3, 1, 1)),
-                               atol=6e-4, rtol=0)
+                 atol=5e-4 + 1e-9, rtol=0)
     x, Mw, y = w.pointwise(1, 2)
-    assert_close(Mw @ x, y, atol=2e-3, rtol=0)
-    assert_close(y, expected[:, 1, 2], atol=6e-4, rtol=0)
+    assert_close(Mw @ x, y, atol=5e-4 + 1e-9, rtol=0)
+    assert_close(y, expected[:, 1, 2], atol=5e-4 + 1e-9, rtol=0)
     # the default 1x1 matrix: sum, difference, mean of the channels
     d = ChannelsView(mode="1x1")
     x, M, y = d.pointwise(1, 1)
@@ -135,7 +139,8 @@ def test_channels_1x1_is_a_matrix_product():
     (dict(X=[[[1, 2], [3]]]), TypeError, "equal-length rows"),
     (dict(X=torch.full((2, 3, 3), float("nan"))), ValueError, "NaN"),
     (dict(X=torch.ones(3, 3, 3)), ValueError, "X has 3 input channels but K has 2"),
-    (dict(K=torch.ones(2, 3, 2, 2)), ValueError, "K.shape[1]"),
+    (dict(K=torch.ones(2, 3, 2, 2)), ValueError,
+     "X has 2 input channels but K has 3 (K.shape[-3])"),
     (dict(K=torch.ones(2, 4, 4)), ValueError, "kernel 4×4 is larger than the 3×3"),
     (dict(K=torch.ones(2, 2)), ValueError, "K must be 3-D or 4-D"),
     (dict(X=torch.ones(9, 3, 3), K=torch.ones(9, 2, 2)), ValueError, "at most 8"),
@@ -201,14 +206,14 @@ def test_pooling_javascript_matches_torch():
     w = PoolingExplorer(randn(6, 7, 9))
     cases = [dict(source=src, k=k, s=s, p=p, mode=mode)
              for src in ("image", "edges") for k, s, p, mode in POOL_SETTINGS]
-    payload = dict(image=w.image, cases=cases, stripe=w.stripe)
+    payload = dict(image=w.image, cases=cases)
     out = run_js(w, """
         const edges = m.edgeGrid(payload.image);
         return {
           pooled: payload.cases.map((c) => m.poolGrid(
             c.source === 'image' ? payload.image : edges, c.k, c.s, c.p, c.mode)),
           edges,
-          shifts: [-2, -1, 0, 1, 2].map((s) => m.shiftDemo(payload.stripe, s)),
+          shifts: [-2, -1, 0, 1, 2].map((s) => m.shiftInvariance(s)),
           tooBig: m.poolGrid([[1, 2]], 4, 1, 1, 'max'),
         };""", payload)
     assert_close(t64(out["edges"]), t64(w.edges), atol=1e-9, rtol=0)
@@ -216,43 +221,73 @@ def test_pooling_javascript_matches_torch():
         X = t64(w.image if case["source"] == "image" else w.edges)
         assert_close(t64(got), torch_pool(X, case["k"], case["s"], case["p"], case["mode"]),
                                    msg=str(case))
-    for shift, got in zip(range(-2, 3), out["shifts"]):
-        demo = w.shift_demo(shift)
-        assert got["changed"] == demo["changed"]
-        assert t64(got["Xs"]).equal(demo["X_shifted"])
-        assert t64(got["P2s"]).equal(demo["pooled_s2_shifted"])
+    for shift, got in zip(range(-2, 3), out["shifts"]):  # the page's §7.5 table
+        expected = shift_invariance(shift)
+        assert got.pop("changed") == expected.pop("changed")
+        assert got.keys() == expected.keys()
+        for key, grid in got.items():
+            assert t64(grid).equal(expected[key]), (shift, key)
     assert out["tooBig"] is None
 
 
 def test_pooling_traits_are_validated():
-    w = PoolingExplorer(torch.rand(8, 8), pool_size=4, padding=2)
-    w.pool_size = 2  # padding 2 is too much for a 2×2 window: it drops to 1
-    assert w.padding == 1
-    assert_close(w.pooled(), torch_pool(t64(w.image), 2, 4, 1, "max"))
+    w = PoolingExplorer(torch.rand(8, 8), pool_size=4, stride=1, padding=2)
+    w.pool_size = 3  # a new window: stride and padding take their defaults, as in the constructor
+    assert (w.stride, w.padding) == (3, 0)
+    assert w.get_state() == PoolingExplorer(w.image, pool_size=3).get_state() | {
+        "layout": w.get_state()["layout"]}
+    assert_close(w.pooled(), torch_pool(t64(w.image), 3, 3, 0, "max"))
     with pytest.raises(ValueError, match="mode"):
         w.mode = "min"
     with pytest.raises(ValueError, match="stride must be at least 1"):
         w.stride = 0
+    with pytest.raises(ValueError, match=r"at most half the window \(pool_size // 2 = 1"):
+        w.set_state({"pool_size": 2, "padding": 2})
+    assert (w.pool_size, w.padding) == (3, 0)  # a refused message changes nothing
 
 
-def test_pooling_shift_demo_against_torch():
-    w = PoolingExplorer(torch.zeros(4, 4))
-    X = stripe_image()
-    assert X[:, 2:6].eq(0).all() and X[:, :2].eq(1).all() and X[:, 6:].eq(1).all()
-    Xs = torch.ones(6, 8, dtype=torch.float64)
-    Xs[:, 3:7] = 0  # the stripe one pixel further right
-    edge = lambda Z: F.conv2d(Z[None, None], t64([[[[1, -1]]]]))[0, 0]  # noqa: E731
-    demo = w.shift_demo()
-    assert demo["X_shifted"].equal(Xs)
+def chapter_stripe(shift):
+    """§7.5's stripe(shift), written as the chapter writes it."""
+    X = torch.ones((6, 8), dtype=torch.float64)
+    X[:, 2 + shift:6 + shift] = 0
+    return X
+
+
+@pytest.mark.parametrize("shift", [-2, -1, 0, 1, 2])
+def test_shift_invariance_against_torch(shift):
+    edge = lambda Z: F.conv2d(Z[None, None], t64([[[[1, -1]]]]))[0, 0].abs()  # noqa: E731
+    X, Xs = chapter_stripe(0), chapter_stripe(shift)
+    demo = shift_invariance(shift)
+    assert demo["X"].equal(X) and demo["X_shifted"].equal(Xs) and stripe_image(shift).equal(Xs)
     assert demo["edges"].equal(edge(X)) and demo["edges_shifted"].equal(edge(Xs))
     counts = {"edges": int((edge(X) != edge(Xs)).sum())}
     for s in (1, 2):
         a, b = (F.max_pool2d(edge(Z)[None, None], 2, s)[0, 0] for Z in (X, Xs))
         assert demo[f"pooled_s{s}"].equal(a) and demo[f"pooled_s{s}_shifted"].equal(b)
         counts[f"s{s}"] = int((a != b).sum())
-    assert demo["changed"] == counts == {"edges": 24, "s1": 10, "s2": 6}
-    # shifting left by one keeps the +1 edge inside the same stride-2 window
-    assert w.shift_demo(-1)["changed"]["edges"] > 0
+    assert demo["changed"] == counts
+
+
+def test_pooling_counts_what_the_chapter_table_prints():
+    """7.5's table, its widget (Python and, with Node, the page) give the same counts."""
+    nb = json.loads((WIDGETS.parent.parent / "chapters/ch7/7_5_pooling.ipynb").read_text())
+    cell = next(c for c in nb["cells"] if "shift_invariance" in "".join(c["source"]))
+    printed = "".join("".join(o["text"]) for o in cell["outputs"] if "text" in o)
+    table = {int(m[0]): tuple(map(int, m[1:])) for m in re.findall(
+        r"shift ([+-]\d): edge map (\d+)/(\d+) changed, pooled stride 1: (\d+)/(\d+), "
+        r"pooled stride 2: (\d+)/(\d+)", printed)}
+    assert table == {-1: (24, 42, 15, 30, 0, 9), 1: (24, 42, 15, 30, 9, 9)}
+    w = PoolingExplorer(torch.zeros(4, 4))
+    for shift, row in table.items():
+        w.shift = shift
+        demo = w.shift_demo()
+        assert demo["changed"] == shift_invariance(shift)["changed"]
+        assert row == tuple(n for key in ("edges", "pooled_s1", "pooled_s2")
+                            for n in (demo["changed"][key.replace("pooled_", "")],
+                                      demo[key].numel()))
+    if NODE is not None:
+        assert run_js(w, "return [-1, 1].map((s) => m.shiftInvariance(s).changed);", {}) == [
+            shift_invariance(s)["changed"] for s in (-1, 1)]
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
@@ -267,7 +302,6 @@ def test_pooling_shift_demo_against_torch():
     (dict(padding=2), ValueError, "padding must be at most half the window"),
     (dict(mode="min"), ValueError, "mode must be one of 'max', 'avg'"),
     (dict(source="both"), ValueError, "source must be one of"),
-    (dict(pool_size=7, image=torch.ones(5, 5)), ValueError, "7×7 window is larger than the 5×5"),
     (dict(shift=5), ValueError, "shift must be at most 2"),
 ])
 def test_pooling_bad_arguments(kwargs, error, words):
@@ -275,6 +309,13 @@ def test_pooling_bad_arguments(kwargs, error, words):
     with pytest.raises(error, match=re.escape(words)) as info:
         PoolingExplorer(**kwargs)
     assert "PoolingExplorer" in str(info.value)
+
+
+def test_a_window_larger_than_the_image_is_a_setting_without_output():
+    # The page shows it ("the window does not fit"), so Python keeps it too.
+    w = PoolingExplorer(torch.ones(5, 5), pool_size=7)
+    with pytest.raises(ValueError, match="pool2d: kernel 7x7 is larger than the 5x5 input"):
+        w.pooled()
 
 
 # ============================================================ FeatureMapBrowser

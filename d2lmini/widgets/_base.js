@@ -129,3 +129,48 @@ function d2lListen(model, handlers) {
   for (const [name, fn] of Object.entries(handlers)) model.on(name, fn);
   return () => { for (const [name, fn] of Object.entries(handlers)) model.off(name, fn); };
 }
+
+/** Set every name -> value of changes on the model, then sync them to Python in one message. */
+function d2lSave(model, changes) {
+  for (const [name, value] of Object.entries(changes)) model.set(name, value);
+  model.save_changes();
+}
+
+/** Number inputs holding digits the reader typed but has not committed yet. */
+const d2lTyping = new WeakSet();
+
+/**
+ * A number <input> in parent, inside a <label> with text when text is given, that calls
+ * onCommit(input.value) on `change` AND on Enter: JupyterLab and Colab take Enter for
+ * themselves, so without this only Tab would commit. onCommit returns the value it kept
+ * (clamped, rounded), which the box then shows. Redraw it with d2lShowNumber.
+ */
+function d2lNumberInput(parent, text, attrs, onCommit) {
+  const all = { ...attrs, type: "number" };
+  const input = text ? d2lLabelled(parent, text, "input", all) : d2lEl(parent, "input", { attrs: all });
+  const commit = () => {
+    d2lTyping.delete(input);
+    const kept = onCommit(input.value);
+    if (kept !== undefined) input.value = String(kept);
+  };
+  input.addEventListener("input", () => d2lTyping.add(input));
+  input.addEventListener("change", commit);
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    event.stopPropagation();  // the notebook must not run the cell or leave the box
+    commit();
+  });
+  return input;
+}
+
+/** Show value in a number input, unless the reader is typing there: a redraw keeps their digits. */
+function d2lShowNumber(input, value) {
+  if (!d2lTyping.has(input)) input.value = String(value);
+}
+
+/** The int typed in text, clamped to [lo, hi]; fallback when text is not a number. */
+function d2lInt(text, lo, hi, fallback) {
+  const v = Math.round(Number(text));
+  return String(text).trim() === "" || !Number.isFinite(v) ? fallback : Math.min(Math.max(v, lo), hi);
+}

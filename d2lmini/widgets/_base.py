@@ -15,23 +15,49 @@ Writing a widget (Python side)
     class PoolingExplorer(CourseWidget):
         _esm_file = "pooling.js"            # sibling file, read once at import
         testid = "pooling-explorer"         # data-testid of the root element
-        image = traitlets.List().tag(sync=True)
+        pool_size = traitlets.Any(2).tag(sync=True, check=_check_window,
+                                         valid=(3,), invalid=(0, 2.5))
+        stride = traitlets.Any().tag(sync=True, check=_check_window,
+                                     default=lambda state: state["pool_size"],
+                                     follows=("pool_size",), valid=(1,), invalid=(0,))
 
-        def __init__(self, image=None, pool_size=2):
-            image = as_image(image, "image", widget="PoolingExplorer", max_side=64)
-            check_int(pool_size, "pool_size", widget="PoolingExplorer", minimum=1, maximum=8)
-            super().__init__(image=image, pool_size=pool_size)
+        def __init__(self, pool_size=2, stride=None):
+            super().__init__(pool_size=pool_size, stride=stride)   # None: the default
 
         def _repr_state(self):              # short, deterministic text/plain
             return f"pool {self.pool_size}"  # nbval compares it
 
-* Validate every argument in ``__init__`` with the helpers below; errors
-  name the widget and the argument, show the bad value and say what works.
-* Synced traits hold plain JSON: numbers, strings, lists of lists of floats
-  (`as_image` gives those). Keep them small: the state is saved into the
-  notebook and the book page (images ≤ 128×128, per-cell grids ≤ 64×64).
-* ``repr(widget)`` is the ``text/plain`` output that nbval compares, so it
-  must not depend on model ids or random numbers: override `_repr_state`.
+Every synced trait (``.tag(sync=True)``, name without a leading ``_``) says
+in its tag who may set it, and `CourseWidget` enforces it the same way for
+the constructor, an assignment (``w.stride = 3``) and a message from the
+page (``w.set_state(...)``):
+
+* ``check=f``: the reader may set it. ``f(value, state)`` returns the value
+  to store (plain JSON: tensors, arrays and an int for a pair are converted
+  here) or raises TypeError/ValueError naming the widget and the trait,
+  showing the value and saying what works. ``state`` holds the traits
+  declared above this one, already checked: declare what a trait depends on
+  before it. Declare it ``traitlets.Any``: the check, not traitlets, decides.
+* ``default=g``: ``g(state)`` computes the value when none is given (else
+  the trait's own default value is used).
+* ``follows=(names)``: when one of these traits changes, this one takes its
+  default again (e.g. ``stride`` becomes the new window, as in
+  ``nn.MaxPool2d``), so a state reached by assignments is the state the
+  constructor makes from the same values. Set a follower after what it follows.
+* ``default`` without ``check``: a derived trait, recomputed whenever a
+  trait it ``follows`` changes, and read-only from outside.
+* neither: fixed when the widget is made (the constructor passes it, e.g.
+  data computed from a model); read-only from outside.
+* ``valid=(...)``, ``invalid=(...)``: a few values the tests try on every
+  settable trait (constructor, assignment and page must agree on each).
+
+An impossible value is refused before anything changes, with the same
+exception and text however it came. The JavaScript must apply the same
+``follows`` rules to what the page changes (the book has no kernel).
+Keep the state small: it is saved into the notebook and the book page
+(images ≤ 128×128, per-cell grids ≤ 64×64). ``repr(widget)`` is the
+``text/plain`` output that nbval compares, so it must not depend on model
+ids or random numbers: override `_repr_state`.
 
 Writing a widget (JavaScript side)
 ----------------------------------
@@ -44,15 +70,17 @@ named ``d2l*`` there (``d2lRoot``, ``d2lEl``, ``d2lDiverging``, ...)::
     function render({ model, el }) {
       const root = d2lRoot(el, "pooling-explorer");      // div.d2l-widget[data-testid]
       const status = d2lEl(root, "div", { cls: "d2l-status" });
+      const sizeIn = d2lNumberInput(root, "window", { min: 1, "data-testid": "pooling-size" },
+        (text) => {                                       // on change AND on Enter
+          const k = Math.round(Number(text));
+          d2lSave(model, { pool_size: k, stride: k });   // write, with what follows it
+        });
       function draw() {
         const size = model.get("pool_size");             // read synced state
+        d2lShowNumber(sizeIn, size);                      // unless the reader is typing there
         status.textContent = `output ${h}×${w}`;          // text ONLY via textContent
         root.dataset.output = JSON.stringify(values);     // values tests compare
       }
-      input.addEventListener("change", () => {
-        model.set("pool_size", Number(input.value));     // write ...
-        model.save_changes();                             // ... and sync to Python
-      });
       model.on("change:pool_size", draw);                 // listen
       draw();
       return () => model.off("change:pool_size", draw);  // cleanup
@@ -75,6 +103,11 @@ Conventions, checked by the tests:
   ``model.off`` for each listener (views are created and destroyed often).
 * Controls are real ``<input>``/``<select>``/``<button>`` elements with a
   ``<label>`` or ``aria-label`` and a ``data-testid`` (tests drive them).
+* Every number box comes from ``d2lNumberInput`` (it commits on ``change``
+  and on Enter, which JupyterLab and Colab otherwise swallow) and is redrawn
+  with ``d2lShowNumber`` (digits the reader is typing survive a redraw).
+* What the page changes, it saves with everything that ``follows`` it
+  (``d2lSave``), computed in JavaScript exactly as Python does.
 """
 import math
 import pathlib
@@ -83,8 +116,9 @@ from numbers import Integral
 import anywidget
 import numpy as np
 import torch
+import traitlets
 
-__all__ = ["CourseWidget", "as_image", "as_pair", "check_int", "check_choice",
+__all__ = ["CourseWidget", "as_image", "as_pair", "check_int", "check_cell", "check_choice",
            "check_labels", "read_js"]
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -126,22 +160,133 @@ def read_js(name, *, shared=True):
 
 
 class CourseWidget(anywidget.AnyWidget):
-    """Base class: loads ``_esm`` from ``_esm_file`` and adds the shared CSS.
+    """Base class: loads ``_esm`` from ``_esm_file``, adds the shared CSS, and
+    keeps one state however it is set (see the module docstring).
 
     Subclasses set ``_esm_file`` (a file next to their module, read when
-    the class is created) and ``testid``; see the module docstring.
+    the class is created) and ``testid``, tag their synced traits with
+    ``check``/``default``/``follows``, and pass the fixed traits and the
+    reader's arguments (None: the default) to ``CourseWidget.__init__``.
     """
 
     _esm_file = None
     _esm_shared = True
     testid = "course-widget"
     _css = CSS
+    _rules = {}       # settable and derived trait -> its tag, in declaration order
+    _fixed = ()       # traits fixed when the widget is made
+    _writing = False  # True while the widget writes a state it has settled itself
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("_esm_file")
         if name:
             cls._esm = read_js(name, shared=cls._esm_shared)
+        if not any(_is_state(name, trait) for name, trait in vars(cls).items()):
+            return  # e.g. the subclass anywidget makes to add _esm: it inherits the rules
+        traits = {name: trait for klass in reversed(cls.__mro__)
+                  if issubclass(klass, CourseWidget) and klass is not CourseWidget
+                  for name, trait in vars(klass).items() if _is_state(name, trait)}
+        cls._rules = {name: trait.metadata for name, trait in traits.items()
+                      if "check" in trait.metadata or "default" in trait.metadata}
+        cls._fixed = tuple(name for name in traits if name not in cls._rules)
+        for name, rule in cls._rules.items():
+            if "check" not in rule and not rule.get("follows"):
+                raise TypeError(f"{cls.__name__}.{name}: a derived trait needs follows=(...)")
+        settable = [name for name, rule in cls._rules.items() if "check" in rule]
+        handlers = {"_validate_write": traitlets.validate(*traits)(CourseWidget._validate_write),
+                    "_follow": traitlets.observe(*settable)(CourseWidget._follow)}
+        for attr, handler in handlers.items():
+            setattr(cls, attr, handler)
+            handler.class_init(cls, attr)
+
+    def __init__(self, **values):
+        """``values``: every fixed trait, and the settable ones (None: the default)."""
+        unknown = [name for name in values if name not in self._fixed
+                   and "check" not in self._rules.get(name, {})]
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected arguments {unknown}")
+        given = {name: v for name, v in values.items() if name in self._rules and v is not None}
+        state = self._settled(given, {name: values[name] for name in self._fixed})
+        self._writing = True
+        try:
+            super().__init__(**state)
+        finally:
+            self._writing = False
+
+    @classmethod
+    def _settled(cls, given, current):
+        """The whole state after setting ``given`` on ``current`` (name -> value).
+
+        Traits are settled in declaration order, each check seeing the ones
+        above it: a given value, else the current one, else (in the
+        constructor, or when a trait it follows changed) its default.
+        Raises the check's error if the result is not a state the
+        constructor could make.
+        """
+        state = {name: current[name] for name in cls._fixed}
+        changed = set(given)
+        for name, rule in cls._rules.items():
+            if name in given:
+                value = given[name]
+            elif name in current and not changed.intersection(rule.get("follows", ())):
+                value = current[name]
+            else:  # in the constructor, or after what it follows changed
+                changed.add(name)
+                if "default" in rule:
+                    value = rule["default"](state)
+                else:
+                    value = getattr(cls, name).default_value
+            state[name] = rule["check"](value, state) if "check" in rule else value
+        return state
+
+    @classmethod
+    def _example(cls, **values):
+        """The widget made with ``values`` (and defaults) that the tests try samples on."""
+        return cls(**values)
+
+    def _current(self):
+        return {name: getattr(self, name) for name in (*self._fixed, *self._rules)}
+
+    def _refuse_read_only(self, names):
+        widget = type(self).__name__
+        for name in names:
+            if name in self._fixed:
+                raise traitlets.TraitError(f"{widget}: {name} is fixed when the widget is made; "
+                                           f"make a new {widget} instead")
+            if "check" not in self._rules[name]:
+                sources = " and ".join(self._rules[name]["follows"])
+                raise traitlets.TraitError(f"{widget}: {name} is computed from {sources}; "
+                                           f"set {sources} instead")
+
+    def _validate_write(self, proposal):
+        """A write from outside (assignment or page) must give a state the constructor could."""
+        name = proposal["trait"].name
+        if self._writing:
+            return proposal["value"]
+        self._refuse_read_only([name])
+        return self._settled({name: proposal["value"]}, self._current())[name]
+
+    def _follow(self, change):
+        """After a settable trait changed from outside: recompute what follows it."""
+        if self._writing:
+            return
+        state = self._settled({change["name"]: change["new"]}, self._current())
+        self._writing = True
+        try:
+            with self.hold_sync():
+                for name in self._rules:
+                    setattr(self, name, state[name])
+        finally:
+            self._writing = False
+
+    def set_state(self, sync_data):
+        """A message from the page: checked as a whole, so a refused one changes nothing."""
+        ours = {name: v for name, v in sync_data.items()
+                if name in self._fixed or name in self._rules}
+        self._refuse_read_only(ours)
+        self._settled(ours, self._current())
+        super().set_state(sync_data)
 
     def _repr_state(self):
         """A short deterministic summary for ``repr`` (override per widget)."""
@@ -149,6 +294,12 @@ class CourseWidget(anywidget.AnyWidget):
 
     def __repr__(self):
         return f"{type(self).__name__}({self._repr_state()})"
+
+
+def _is_state(name, trait):
+    """Whether a class attribute is a synced trait of the widget's own state."""
+    return isinstance(trait, traitlets.TraitType) and trait.metadata.get("sync") \
+        and not name.startswith("_")
 
 
 # ---------------------------------------------------------------- checks
@@ -234,6 +385,8 @@ def as_image(x, name="image", *, widget="", max_side=MAX_IMAGE_SIDE, min_side=1)
 def check_int(value, name, *, widget="", minimum=None, maximum=None):
     """``value`` as an int in [minimum, maximum]; TypeError/ValueError naming ``name``."""
     where = _where(widget, name)
+    if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 0:
+        value = value.item()  # a 0-d tensor or array holding an int counts as that int
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{where} must be an int, got {value!r} ({type(value).__name__})")
     value = int(value)
@@ -245,13 +398,27 @@ def check_int(value, name, *, widget="", minimum=None, maximum=None):
 
 
 def as_pair(value, name, *, widget="", minimum=None, maximum=None):
-    """An int or an (h, w) pair of ints, as a tuple, like PyTorch's layer arguments."""
+    """An int or an (h, w) pair of ints (also a tensor or array), as a tuple, like
+    PyTorch's layer arguments."""
     where = _where(widget, name)
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        value = value.tolist()
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2:
         raise TypeError(f"{where} must be an int or a (height, width) pair, got {value!r}")
     return tuple(check_int(v, name, widget=widget, minimum=minimum, maximum=maximum)
                  for v in pair)
+
+
+def check_cell(value, name, shape, *, widget=""):
+    """A (row, column) pair of ints (also a tensor or array) inside a ``shape`` grid, as a list."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{_where(widget, name)} must be a (row, column) pair of ints, "
+                        f"got {value!r:.60}")
+    return [check_int(v, f"{name} {axis}", widget=widget, minimum=0, maximum=n - 1)
+            for v, axis, n in zip(value, ("row", "column"), shape)]
 
 
 def check_choice(value, name, choices, *, widget=""):

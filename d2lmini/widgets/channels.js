@@ -44,11 +44,6 @@ function render({ model, el }) {
   const board = d2lEl(root, "div", { cls: "d2l-col" });
   const caption = d2lEl(root, "div", { cls: "d2l-caption" });
 
-  function setPair(name, i, j) {
-    model.set(name, [i, j]);
-    model.save_changes();
-  }
-
   /** A titled grid of numbers; onClick(i, j) makes its cells clickable. */
   function grid(parent, title, data, highlight, onClick, testid) {
     const box = d2lEl(parent, "div", { cls: "d2l-col" });
@@ -77,7 +72,7 @@ function render({ model, el }) {
     const o = Math.min(model.get("out_channel"), K.length - 1);
     const kh = K[0][0].length, kw = K[0][0][0].length;
     const win = { i, j, h: kh, w: kw };
-    const onCell = (a, b) => setPair("cell", a, b);
+    const onCell = (a, b) => d2lSave(model, { cell: [a, b] });
     const sums = [];
     X.forEach((Xc, c) => {
       const row = d2lEl(board, "div", { cls: "d2l-row" });
@@ -106,7 +101,7 @@ function render({ model, el }) {
 
   function drawMultiOut(X, K, Y, i, j) {
     const kh = K[0][0].length, kw = K[0][0][0].length;
-    const onCell = (a, b) => setPair("cell", a, b);
+    const onCell = (a, b) => d2lSave(model, { cell: [a, b] });
     const top = d2lEl(board, "div", { cls: "d2l-row" });
     X.forEach((Xc, c) => grid(top, `X[${c}]`, Xc, { i, j, h: kh, w: kw }));
     K.forEach((Ko, o) => {
@@ -133,7 +128,7 @@ function render({ model, el }) {
   }
 
   function draw1x1(X, M, Y1, i, j) {
-    const onPixel = (a, b) => setPair("pixel", a, b);
+    const onPixel = (a, b) => d2lSave(model, { pixel: [a, b] });
     const pix = { i, j, h: 1, w: 1 };
     const top = d2lEl(board, "div", { cls: "d2l-row" });
     X.forEach((Xc, c) => grid(top, `X[${c}]`, Xc, pix, onPixel, `channels-input-${c}`));
@@ -171,7 +166,7 @@ function render({ model, el }) {
     if (mode === "1x1") {
       const [pi, pj] = model.get("pixel");
       const i = Math.min(Math.max(pi, 0), X[0].length - 1), j = Math.min(Math.max(pj, 0), X[0][0].length - 1);
-      draw1x1(X, model.get("K1"), model.get("Y1"), i, j);
+      draw1x1(X, model.get("kernel_1x1"), model.get("Y1"), i, j);
     } else {
       const [ci, cj] = model.get("cell");
       const i = Math.min(Math.max(ci, 0), Y[0].length - 1), j = Math.min(Math.max(cj, 0), Y[0][0].length - 1);
@@ -180,9 +175,9 @@ function render({ model, el }) {
     }
   }
 
-  modeSel.addEventListener("change", () => { model.set("mode", modeSel.value); model.save_changes(); });
-  outSel.addEventListener("change", () => { model.set("out_channel", Number(outSel.value)); model.save_changes(); });
-  const names = ["mode", "X", "K", "Y", "partials", "K1", "Y1", "out_channel", "cell", "pixel", "stacked"];
+  modeSel.addEventListener("change", () => d2lSave(model, { mode: modeSel.value }));
+  outSel.addEventListener("change", () => d2lSave(model, { out_channel: Number(outSel.value) }));
+  const names = ["mode", "X", "K", "Y", "partials", "kernel_1x1", "Y1", "out_channel", "cell", "pixel", "stacked"];
   const handlers = {};
   for (const n of names) handlers[`change:${n}`] = draw;
   const stop = d2lListen(model, handlers);

@@ -29,8 +29,13 @@ function render({ model, el }) {
   const layerSel = d2lLabelled(controls, "layer", "select", { "data-testid": "fm-layer", "aria-label": "layer" });
   const chanWrap = d2lEl(controls, "span", { cls: "d2l-controls", style: { margin: "0" } });
   const prevBtn = d2lEl(chanWrap, "button", { text: "◀", attrs: { "aria-label": "previous channel", "data-testid": "fm-prev" } });
-  const chanIn = d2lLabelled(chanWrap, "channel", "input",
-    { type: "number", min: 0, step: 1, "data-testid": "fm-channel", "aria-label": "channel" });
+  const chanIn = d2lNumberInput(chanWrap, "channel",
+    { min: 0, step: 1, "data-testid": "fm-channel", "aria-label": "channel" }, (text) => {
+      const entry = model.get("layers")[model.get("layer")];
+      const channel = d2lInt(text, 0, (entry.channels || 1) - 1, model.get("channel"));
+      set("channel", channel);
+      return channel;
+    });
   const nextBtn = d2lEl(chanWrap, "button", { text: "▶", attrs: { "aria-label": "next channel", "data-testid": "fm-next" } });
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "fm-status" } });
   const thumbs = d2lEl(root, "div", { cls: "d2l-row", attrs: { "data-testid": "fm-images" } });
@@ -82,7 +87,7 @@ function render({ model, el }) {
     return labels.length ? labels[k] : String(k);
   }
 
-  function set(name, value) { model.set(name, value); model.save_changes(); }
+  function set(name, value) { d2lSave(model, { [name]: value }); }
 
   function drawThumbs() {
     thumbs.replaceChildren();
@@ -161,7 +166,7 @@ function render({ model, el }) {
       const kept = entry.channels;
       const ch = Math.min(Math.max(model.get("channel"), 0), kept - 1);
       chanIn.max = String(kept - 1);
-      chanIn.value = String(ch);
+      d2lShowNumber(chanIn, ch);
       const [c, h, w] = entry.shape;
       const bytes = bytesOf(l);
       const [lo, hi] = entry.ranges[im * kept + ch];
@@ -198,18 +203,8 @@ function render({ model, el }) {
   };
   prevBtn.addEventListener("click", () => step(-1));
   nextBtn.addEventListener("click", () => step(1));
-  chanIn.addEventListener("change", () => {
-    const entry = model.get("layers")[model.get("layer")];
-    const v = Math.round(Number(chanIn.value)) || 0;
-    set("channel", Math.min(Math.max(v, 0), (entry.channels || 1) - 1));
-  });
-  layerSel.addEventListener("change", () => {
-    const idx = Number(layerSel.value);
-    const entry = model.get("layers")[idx];
-    model.set("layer", idx);
-    if (entry.kind === "maps" && model.get("channel") >= entry.channels) model.set("channel", 0);
-    model.save_changes();
-  });
+  // As in Python, a new layer starts at its channel 0.
+  layerSel.addEventListener("change", () => d2lSave(model, { layer: Number(layerSel.value), channel: 0 }));
   const reset = () => { cache = new Map(); inputBytes = null; draw(); };
   const stop = d2lListen(model, {
     "change:layers": reset, "change:inputs": reset, "change:labels": draw,

@@ -16,6 +16,7 @@ to 3 decimals. The page decodes and draws them; nothing needs a kernel.
 import base64
 import json
 
+import numpy as np
 import torch
 import traitlets
 from torch import nn
@@ -120,6 +121,12 @@ def _quantize(maps):
     return q.to(torch.uint8).numpy().tobytes(), ranges
 
 
+def _channels(state):
+    """How many channels the page can show for the selected layer (1 for a vector)."""
+    entry = state["layers"][state["layer"]] if state["layers"] else {}
+    return entry.get("channels", 1)
+
+
 def _dequantize(raw, lo, hi):
     return lo + raw.double() / 255 * (hi - lo)
 
@@ -136,6 +143,8 @@ class FeatureMapBrowser(CourseWidget):
     ``targets`` (n ints) are the true classes, if known. ``max_channels``
     caps the channels kept per layer (1..64). ``layers`` optionally keeps
     only the layers with these names (as listed by `layer_names`) or indices.
+    ``layer``, ``channel`` and ``image`` (indices) pick what is shown first;
+    a new ``layer`` resets ``channel`` to 0.
 
     The model runs once in eval mode under ``torch.no_grad()``; its own
     train/eval mode is restored. The saved state is checked to stay under
@@ -150,12 +159,23 @@ class FeatureMapBrowser(CourseWidget):
     labels = traitlets.List().tag(sync=True)
     predictions = traitlets.List().tag(sync=True)
     targets = traitlets.List().tag(sync=True)
-    layer = traitlets.Int(0).tag(sync=True)
-    channel = traitlets.Int(0).tag(sync=True)
-    image = traitlets.Int(0).tag(sync=True)
+    # What the page shows (samples for the widget `_example` makes).
+    layer = traitlets.Any(0).tag(
+        sync=True, check=lambda value, state: check_int(
+            value, "layer", widget=WIDGET, minimum=0, maximum=max(len(state["layers"]) - 1, 0)),
+        valid=(1, 3), invalid=(4, -1, 1.0))
+    channel = traitlets.Any(0).tag(
+        sync=True, follows=("layer",),
+        check=lambda value, state: check_int(value, "channel", widget=WIDGET, minimum=0,
+                                             maximum=_channels(state) - 1),
+        valid=(2, np.int64(1)), invalid=(3, "0"))
+    image = traitlets.Any(0).tag(
+        sync=True, check=lambda value, state: check_int(
+            value, "image", widget=WIDGET, minimum=0, maximum=state["inputs"]["shape"][0] - 1),
+        valid=(2,), invalid=(3, 0.0))
 
     def __init__(self, model=None, images=None, labels=None, max_channels=16, *,
-                 targets=None, layers=None):
+                 targets=None, layers=None, layer=0, channel=0, image=0):
         if model is None:
             raise TypeError(f"{WIDGET}: pass a model (any nn.Module), e.g. "
                             f"FeatureMapBrowser(net, images); for an untrained LeNet on "
@@ -206,7 +226,18 @@ class FeatureMapBrowser(CourseWidget):
             self._too_big(size, max_channels, records)
         super().__init__(inputs=inputs, layers=stored, labels=labels or [],
                          predictions=predictions, targets=targets or [],
-                         layer=0, channel=0, image=0)
+                         layer=layer, channel=channel, image=image)
+
+    @classmethod
+    def _example(cls, **values):
+        """A tiny browser (3 images, a seeded 3-channel conv net) for the tests' samples."""
+        generator = torch.Generator().manual_seed(0)
+        images = torch.rand(3, 1, 6, 6, generator=generator)
+        net = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(48, 2))
+        with torch.no_grad():
+            for p in net.parameters():
+                p.copy_(torch.rand(p.shape, generator=generator) - 0.5)
+        return cls(net, images, **values)
 
     @classmethod
     def lenet_demo(cls, images=None, **kwargs):

@@ -34,6 +34,14 @@ function sumOfProducts(X, K, i, j) {
   return `out[${i}, ${j}] = Σ ${shown} = ${d2lFmt(s, 4)}`;
 }
 
+/** The key of the preset whose kernel is K, else "custom" (kernel.py's preset_of). */
+export function presetOf(K, presets) {
+  const same = (A, B) => A.length === B.length &&
+    A.every((row, a) => row.length === B[a].length && row.every((v, b) => v === B[a][b]));
+  const hit = Object.entries(presets).find(([, p]) => same(p.kernel, K));
+  return hit ? hit[0] : "custom";
+}
+
 function resized(K, rows, cols) {
   const out = [];
   for (let a = 0; a < rows; a++) {
@@ -51,10 +59,12 @@ function render({ model, el }) {
   const controls = d2lEl(root, "div", { cls: "d2l-controls" });
   const presetSelect = d2lLabelled(controls, "kernel", "select",
     { "data-testid": "kernel-preset", "aria-label": "kernel preset" });
-  const rowsInput = d2lLabelled(controls, "rows", "input",
-    { type: "number", min: 1, step: 1, "data-testid": "kernel-rows", "aria-label": "kernel rows" });
-  const colsInput = d2lLabelled(controls, "columns", "input",
-    { type: "number", min: 1, step: 1, "data-testid": "kernel-cols", "aria-label": "kernel columns" });
+  const rowsInput = d2lNumberInput(controls, "rows",
+    { min: 1, step: 1, "data-testid": "kernel-rows", "aria-label": "kernel rows" },
+    (text) => resize(text, null));
+  const colsInput = d2lNumberInput(controls, "columns",
+    { min: 1, step: 1, "data-testid": "kernel-cols", "aria-label": "kernel columns" },
+    (text) => resize(null, text));
 
   // --- the three panels: input, kernel, output
   const row = d2lEl(root, "div", { cls: "d2l-row" });
@@ -79,14 +89,21 @@ function render({ model, el }) {
   let hover = null;      // {i, j} of the highlighted output cell
   let output = [];
   let cellIn = 8, cellOut = 8;
+  let cells = [];        // the kernel's number inputs, cells[a][b]
 
   function image() { return model.get("image"); }
   function kernel() { return model.get("kernel"); }
 
-  function setKernel(K, preset) {
-    model.set("kernel", K);
-    model.set("preset", preset);
-    model.save_changes();
+  // The preset shown follows from the kernel (as in Python), so only the kernel is saved.
+  function setKernel(K) { d2lSave(model, { kernel: K }); }
+
+  /** Resize the kernel to the rows or columns typed (the other stays); returns the size kept. */
+  function resize(rowsText, colsText) {
+    const X = image(), K = kernel(), maxSide = model.get("max_kernel_side");
+    const size = (text, n, have) => (text === null ? have : d2lInt(text, 1, Math.min(n, maxSide), have));
+    const r = size(rowsText, X.length, K.length), c = size(colsText, X[0].length, K[0].length);
+    setKernel(resized(K, r, c));
+    return rowsText === null ? c : r;
   }
 
   function fillPresets() {
@@ -95,38 +112,39 @@ function render({ model, el }) {
     for (const [key, p] of Object.entries(presets)) {
       d2lEl(presetSelect, "option", { text: p.label, attrs: { value: key } });
     }
-    d2lEl(presetSelect, "option", { text: "custom (edited)", attrs: { value: "custom" } });
+    d2lEl(presetSelect, "option", { text: "custom (edited)", attrs: { value: "custom", disabled: "" } });
   }
 
-  function buildKernelInputs() {
+  /** One number input per weight; rebuilt only when the shape changes, so typing survives. */
+  function showKernelInputs() {
     const K = kernel();
-    kTable.replaceChildren();
-    K.forEach((rowValues, a) => {
-      const tr = d2lEl(kTable, "tr");
-      rowValues.forEach((v, b) => {
-        const td = d2lEl(tr, "td", { style: { padding: "1px" } });
-        const input = d2lEl(td, "input", {
-          attrs: { type: "number", step: "0.1", value: d2lFmt(v, 4),
-                   "aria-label": `kernel row ${a} column ${b}`, "data-testid": `kernel-cell-${a}-${b}` },
-        });
-        input.addEventListener("change", () => {
-          const value = Number(input.value);
-          const K2 = kernel().map((r) => r.slice());
-          K2[a][b] = Number.isFinite(value) ? value : 0;
-          setKernel(K2, "custom");
-        });
+    if (cells.length !== K.length || cells[0].length !== K[0].length) {
+      kTable.replaceChildren();
+      cells = K.map((rowValues, a) => {
+        const tr = d2lEl(kTable, "tr");
+        return rowValues.map((_, b) => d2lNumberInput(d2lEl(tr, "td", { style: { padding: "1px" } }),
+          null, { step: "0.1", "aria-label": `kernel row ${a} column ${b}`,
+                  "data-testid": `kernel-cell-${a}-${b}` },
+          (text) => {
+            const value = Number(text);
+            const K2 = kernel().map((r) => r.slice());
+            K2[a][b] = Number.isFinite(value) ? value : 0;
+            setKernel(K2);
+            return d2lFmt(K2[a][b], 4);
+          }));
       });
-    });
+    }
+    K.forEach((rowValues, a) => rowValues.forEach((v, b) => d2lShowNumber(cells[a][b], d2lFmt(v, 4))));
   }
 
   function draw() {
     const X = image(), K = kernel();
     const h = X.length, w = X[0].length, kh = K.length, kw = K[0].length;
-    presetSelect.value = model.get("preset");
+    presetSelect.value = presetOf(K, model.get("presets"));
     rowsInput.max = String(Math.min(h, model.get("max_kernel_side")));
     colsInput.max = String(Math.min(w, model.get("max_kernel_side")));
-    rowsInput.value = String(kh);
-    colsInput.value = String(kw);
+    d2lShowNumber(rowsInput, kh);
+    d2lShowNumber(colsInput, kw);
     cellIn = Math.max(4, Math.min(24, Math.floor(230 / Math.max(h, w))));
     inTitle.textContent = `${model.get("image_label") || "input"} ${h}×${w}`;
     if (kh > h || kw > w) {
@@ -185,32 +203,21 @@ function render({ model, el }) {
   outCanvas.addEventListener("click", onPointer);
 
   presetSelect.addEventListener("change", () => {
-    const key = presetSelect.value;
-    const p = model.get("presets")[key];
-    if (p) setKernel(p.kernel.map((r) => r.slice()), key);
-    else { model.set("preset", "custom"); model.save_changes(); }
+    const p = model.get("presets")[presetSelect.value];
+    if (p) setKernel(p.kernel.map((r) => r.slice()));
   });
-  function onSize() {
-    const X = image();
-    const maxSide = model.get("max_kernel_side");
-    const r = Math.max(1, Math.min(X.length, maxSide, Math.round(Number(rowsInput.value)) || 1));
-    const c = Math.max(1, Math.min(X[0].length, maxSide, Math.round(Number(colsInput.value)) || 1));
-    setKernel(resized(kernel(), r, c), "custom");
-  }
-  rowsInput.addEventListener("change", onSize);
-  colsInput.addEventListener("change", onSize);
 
-  const onKernel = () => { buildKernelInputs(); draw(); };
+  const onKernel = () => { showKernelInputs(); draw(); };
   const onPresets = () => { fillPresets(); draw(); };
   fillPresets();
-  buildKernelInputs();
+  showKernelInputs();
   draw();
   return d2lListen(model, {
     "change:kernel": onKernel,
     "change:image": draw,
     "change:image_label": draw,
-    "change:preset": draw,
     "change:presets": onPresets,
+    "change:max_kernel_side": draw,
   });
 }
 

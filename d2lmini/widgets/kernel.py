@@ -1,10 +1,13 @@
 """`KernelPlayground`: a kernel sliding over an image, cross-correlation live (d2l §7.2)."""
+import numpy as np
 import torch
 import traitlets
 
-from ._base import CourseWidget, as_image, check_choice, check_labels
+from ._base import CourseWidget, as_image, check_choice
 
-__all__ = ["KernelPlayground", "PRESETS"]
+__all__ = ["KernelPlayground", "PRESETS", "preset_of"]
+
+WIDGET = "KernelPlayground"
 
 #: Built-in kernels: name -> (label shown in the menu, kernel rows).
 PRESETS = {
@@ -29,6 +32,37 @@ def default_image():
     return data.val.data[0].to(torch.float32) / 255, f"Fashion-MNIST validation image 0 ({label})"
 
 
+def preset_of(kernel):
+    """The name of the preset whose kernel is ``kernel`` (rows), else ``"custom"``."""
+    return next((key for key, (_, rows) in PRESETS.items() if rows == kernel), "custom")
+
+
+def _check_image(value, state):
+    return as_image(value, "image", widget=WIDGET)
+
+
+def _check_label(value, state):
+    if not isinstance(value, str):
+        raise TypeError(f"{WIDGET}: image_label must be a string, got "
+                        f"{type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _check_kernel(value, state):
+    """A preset's name or a 2-D kernel, as rows that fit inside the image."""
+    if isinstance(value, str):
+        value = PRESETS[check_choice(value, "kernel", list(PRESETS), widget=WIDGET)][1]
+    rows = as_image(value, "kernel", widget=WIDGET, max_side=MAX_KERNEL_SIDE)
+    h, w = len(state["image"]), len(state["image"][0])
+    kh, kw = len(rows), len(rows[0])
+    if kh > h or kw > w:
+        preset = preset_of(rows)
+        raise ValueError(f"{WIDGET}: kernel {kh}×{kw}"
+                         f"{f' (preset {preset!r})' if preset != 'custom' else ''} is larger "
+                         f"than the {h}×{w} image; use a smaller kernel or a larger image")
+    return rows
+
+
 class KernelPlayground(CourseWidget):
     """Edit a kernel and watch its cross-correlation with an image (``d2l.corr2d``).
 
@@ -36,70 +70,48 @@ class KernelPlayground(CourseWidget):
     by default a Fashion-MNIST image. ``kernel``: the name of a preset
     (``"vertical_edge"``, ``"horizontal_edge"``, ``"blur"``, ``"sharpen"``,
     ``"identity"``, ``"diff"`` = ``[[1, -1]]``) or a 2-D tensor, e.g. a
-    learned one (shown as preset "learned"). Hover an output cell to see the
-    window it came from and its sum of products. The JavaScript computes
-    the output itself, so it works without a kernel (in the HTML book);
-    edits made in the page sync back: `kernel_tensor` and `output` use them.
+    learned one; `preset` names the preset it equals (else ``"custom"``).
+    A new ``image`` resets ``image_label`` to ``"input"``. Hover an output
+    cell to see the window it came from and its sum of products. The
+    JavaScript computes the output itself, so it works without a kernel
+    (in the HTML book); edits made in the page sync back: `kernel_tensor`
+    and `output` use them.
     """
 
     _esm_file = "kernel.js"
     testid = "kernel-playground"
 
-    image = traitlets.List().tag(sync=True)
-    image_label = traitlets.Unicode("").tag(sync=True)
-    kernel = traitlets.List().tag(sync=True)
-    preset = traitlets.Unicode("custom").tag(sync=True)
+    image = traitlets.Any().tag(
+        sync=True, check=_check_image,
+        valid=(torch.rand(6, 7, generator=torch.Generator().manual_seed(0)), np.eye(4),
+               [[0, 1, 0, 1]] * 3),
+        invalid=(torch.zeros(2, 2), torch.zeros(8), torch.zeros(500, 500), "cat"))
+    image_label = traitlets.Any("input").tag(
+        sync=True, check=_check_label, follows=("image",),
+        valid=("a cat",), invalid=(3, ["a cat"]))
+    kernel = traitlets.Any().tag(
+        sync=True, check=_check_kernel,
+        valid=("blur", torch.tensor([[0.5, -0.5]]), [[1, 2], [3, 4]], np.eye(3)),
+        invalid=("edge", torch.ones(3), torch.ones(10, 10), torch.ones(2, 2, 2)))
     presets = traitlets.Dict().tag(sync=True)
     max_kernel_side = traitlets.Int(MAX_KERNEL_SIDE).tag(sync=True)
 
     def __init__(self, image=None, kernel="vertical_edge", *, image_label=None):
-        name = type(self).__name__
         if image is None:
-            image, label = default_image()
-        else:
-            label = "input"
-        rows = as_image(image, "image", widget=name)
-        if image_label is not None:
-            label = check_labels([image_label], "image_label", widget=name)[0]
-        presets = {key: {"label": text, "kernel": k} for key, (text, k) in PRESETS.items()}
-        self._image_rows = rows
-        if isinstance(kernel, str):
-            check_choice(kernel, "kernel", list(PRESETS), widget=name)
-            preset = kernel
-            weights = self._check_kernel(PRESETS[kernel][1], preset)
-        else:
-            preset = "learned"
-            weights = self._check_kernel(kernel, preset)
-            presets["learned"] = {"label": "learned", "kernel": weights}
-        super().__init__(image=rows, image_label=label, kernel=weights, preset=preset,
-                         presets=presets)
+            image, default_label = default_image()
+            image_label = default_label if image_label is None else image_label
+        presets = {key: {"label": text, "kernel": rows} for key, (text, rows) in PRESETS.items()}
+        super().__init__(image=image, image_label=image_label, kernel=kernel, presets=presets,
+                         max_kernel_side=MAX_KERNEL_SIDE)
 
-    def _check_kernel(self, weights, preset):
-        name = type(self).__name__
-        weights = as_image(weights, "kernel", widget=name, max_side=MAX_KERNEL_SIDE)
-        h, w = len(self._image_rows), len(self._image_rows[0])
-        kh, kw = len(weights), len(weights[0])
-        if kh > h or kw > w:
-            raise ValueError(f"{name}: kernel {kh}×{kw}"
-                             f"{f' (preset {preset!r})' if preset != 'custom' else ''} is larger "
-                             f"than the {h}×{w} image; use a smaller kernel or a larger image")
-        return weights
+    @property
+    def preset(self):
+        """The preset the kernel equals, or ``"custom"``; set it to load that preset's kernel."""
+        return preset_of(self.kernel)
 
-    @traitlets.validate("kernel")
-    def _valid_kernel(self, proposal):
-        return self._check_kernel(proposal["value"], "custom")
-
-    @traitlets.observe("kernel")
-    def _kernel_changed(self, change):
-        preset = self.presets.get(self.preset)
-        if preset is not None and preset["kernel"] != change["new"]:
-            self.preset = "custom"
-
-    @traitlets.validate("image")
-    def _valid_image(self, proposal):
-        rows = as_image(proposal["value"], "image", widget=type(self).__name__)
-        self._image_rows = rows
-        return rows
+    @preset.setter
+    def preset(self, name):
+        self.kernel = name
 
     def image_tensor(self):
         """The image as a float32 tensor (h, w)."""

@@ -44,23 +44,16 @@ function render({ model, el }) {
   const inputs = {};
   for (const key of AXES) {
     d2lEl(controls, "span", { text: NAMES[key] });
-    inputs[key] = [0, 1].map((a) => {
-      const input = d2lEl(controls, "input", { attrs: {
-        type: "number", step: 1, min: limits[key][0], max: limits[key][1],
-        "aria-label": `${NAMES[key]} ${a ? "width" : "height"}`,
-        "data-testid": `ps-${NAMES[key]}-${a ? "w" : "h"}` } });
-      input.addEventListener("change", () => {
-        let v = Math.round(Number(input.value));
-        if (!Number.isFinite(v)) v = limits[key][0];
-        v = Math.max(limits[key][0], Math.min(limits[key][1], v));
-        const pair = model.get(key).slice();
-        pair[a] = v;
-        position = 0;
-        model.set(key, pair);
-        model.save_changes();
-      });
-      return input;
-    });
+    inputs[key] = [0, 1].map((a) => d2lNumberInput(controls, null, {
+      step: 1, min: limits[key][0], max: limits[key][1],
+      "aria-label": `${NAMES[key]} ${a ? "width" : "height"}`,
+      "data-testid": `ps-${NAMES[key]}-${a ? "w" : "h"}` }, (text) => {
+      const pair = model.get(key).slice();
+      pair[a] = d2lInt(text, limits[key][0], limits[key][1], pair[a]);
+      position = 0;
+      d2lSave(model, { [key]: pair });
+      return pair[a];
+    }));
   }
 
   // --- animation buttons
@@ -105,8 +98,8 @@ function render({ model, el }) {
   function draw() {
     const cfg = config();
     for (const key of AXES) {
-      inputs[key][0].value = String(cfg[key][0]);
-      inputs[key][1].value = String(cfg[key][1]);
+      d2lShowNumber(inputs[key][0], cfg[key][0]);
+      d2lShowNumber(inputs[key][1], cfg[key][1]);
     }
     const g = geometry(cfg);
     const [gh, gw] = g.axes;

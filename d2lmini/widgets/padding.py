@@ -1,4 +1,6 @@
 """`PaddingStrideExplorer`: padding, stride and dilation vs. the output shape (d2l §7.3)."""
+import numpy as np
+import torch
 import traitlets
 
 from ._base import CourseWidget, as_pair
@@ -15,8 +17,15 @@ LIMITS = {
 }
 
 
-def _pair_trait():
-    return traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True)
+def _pair_trait(name, valid, invalid):
+    """A settable (h, w) pair within ``LIMITS[name]``; an int means the same on both axes."""
+    low, high = LIMITS[name]
+
+    def check(value, state):
+        return list(as_pair(value, name, widget="PaddingStrideExplorer", minimum=low,
+                            maximum=high))
+
+    return traitlets.Any().tag(sync=True, check=check, valid=valid, invalid=invalid)
 
 
 class PaddingStrideExplorer(CourseWidget):
@@ -27,44 +36,26 @@ class PaddingStrideExplorer(CourseWidget):
     padded input with the window at one output position (play it, or step
     with ‹ ›), the output shape from the floor formula, rows/columns the
     window never reaches, and the equivalent ``nn.Conv2d`` / ``nn.MaxPool2d``.
+    A kernel larger than the padded input is a setting too: the page says
+    why neither layer accepts it, and `output_shape` raises that error.
     """
 
     _esm_file = "padding.js"
     testid = "padding-stride-explorer"
 
-    input_size = _pair_trait()
-    kernel_size = _pair_trait()
-    padding = _pair_trait()
-    stride = _pair_trait()
-    dilation = _pair_trait()
-    limits = traitlets.Dict(LIMITS).tag(sync=True)
+    input_size = _pair_trait("input_size", valid=(5, (4, 6), np.array([3, 3])),
+                             invalid=(0, 33, "8", (8, 8, 3)))
+    kernel_size = _pair_trait("kernel_size", valid=(1, [11, 2], torch.tensor([2, 3])),
+                              invalid=(2.5, 12, torch.tensor([1.5, 2.0])))
+    padding = _pair_trait("padding", valid=(0, (2, 0)), invalid=(-1, (1, -1)))
+    stride = _pair_trait("stride", valid=(3, (1, 4)), invalid=(0, (2, 0), True))
+    dilation = _pair_trait("dilation", valid=(2, (1, 5)), invalid=(6, [1]))
+    limits = traitlets.Dict().tag(sync=True)
 
     def __init__(self, input_size=(8, 8), kernel_size=(3, 3), padding=(1, 1), stride=(2, 2),
                  dilation=(1, 1)):
-        name = type(self).__name__
-        args = dict(input_size=input_size, kernel_size=kernel_size, padding=padding,
-                    stride=stride, dilation=dilation)
-        pairs = {key: list(as_pair(value, key, widget=name, minimum=LIMITS[key][0],
-                                   maximum=LIMITS[key][1]))
-                 for key, value in args.items()}
-        for axis, label in enumerate(("height", "width")):
-            n, k, p, d = (pairs[key][axis] for key in
-                          ("input_size", "kernel_size", "padding", "dilation"))
-            span = d * (k - 1) + 1
-            if span > n + 2 * p:
-                dilated = f" (dilated to {span})" if d > 1 else ""
-                raise ValueError(
-                    f"{name}: kernel_size {k}{dilated} is larger than the padded input "
-                    f"{n} + 2·{p} = {n + 2 * p} along the {label}; use a smaller kernel or "
-                    f"dilation, or more padding")
-        super().__init__(**pairs)
-
-    @traitlets.validate("input_size", "kernel_size", "padding", "stride", "dilation")
-    def _valid_pair(self, proposal):
-        key = proposal["trait"].name
-        low, high = LIMITS[key]
-        return list(as_pair(proposal["value"], key, widget=type(self).__name__,
-                            minimum=low, maximum=high))
+        super().__init__(input_size=input_size, kernel_size=kernel_size, padding=padding,
+                         stride=stride, dilation=dilation, limits=LIMITS)
 
     def _args(self):
         return {key: tuple(getattr(self, key)) for key in

@@ -1,7 +1,7 @@
 // PoolingExplorer (d2l §7.5): max / average pooling computed here, in the page,
 // for the current window, stride and padding (so it works without a kernel).
-// Python mirrors every number (PoolingExplorer.pooled / shift_demo, via d2lmini.pool2d).
-// Helpers d2l* come from _base.js (prepended).
+// Python mirrors every number (PoolingExplorer.pooled, and pooling.py's
+// shift_invariance for §7.5's table). Helpers d2l* come from _base.js (prepended).
 
 /**
  * Pool a 2-D grid like PyTorch: k×k window, stride s, p rows/columns of padding
@@ -38,10 +38,10 @@ export function edgeGrid(X) {
   return X.map((row) => row.slice(0, -1).map((v, j) => v - row[j + 1]));
 }
 
-/** X moved `shift` pixels right (left if negative); the border column repeats. */
-export function shiftGrid(X, shift) {
-  const w = X[0].length;
-  return X.map((row) => row.map((_, j) => row[Math.min(Math.max(j - shift, 0), w - 1)]));
+/** §7.5's stripe(shift): 6×8 ones with a dark stripe in columns 2 + shift .. 5 + shift. */
+export function stripeGrid(shift) {
+  return Array.from({ length: 6 }, () =>
+    Array.from({ length: 8 }, (_, j) => (j >= 2 + shift && j < 6 + shift ? 0 : 1)));
 }
 
 /** The (i, j) cells where A and B differ. */
@@ -51,15 +51,19 @@ export function changedCells(A, B) {
   return cells;
 }
 
-/** Everything the shift demo shows, for one shift. */
-export function shiftDemo(stripe, shift) {
-  const Xs = shiftGrid(stripe, shift);
-  const E = edgeGrid(stripe), Es = edgeGrid(Xs);
-  const out = { X: stripe, Xs, E, Es, changed: { edges: changedCells(E, Es).length } };
-  for (const s of [1, 2]) {
-    out[`P${s}`] = poolGrid(E, 2, s, 0, "max");
-    out[`P${s}s`] = poolGrid(Es, 2, s, 0, "max");
-    out.changed[`s${s}`] = changedCells(out[`P${s}`], out[`P${s}s`]).length;
+/**
+ * pooling.py's shift_invariance, §7.5's table: the stripe moved `shift` pixels, the edge
+ * strength |X ⋆ [[1, -1]]| of both, its 2×2 max pools (stride 1 and 2), and in `changed`
+ * how many values differ ({edges, s1, s2}).
+ */
+export function shiftInvariance(shift) {
+  const out = { X: stripeGrid(0), X_shifted: stripeGrid(shift), changed: {} };
+  for (const key of ["", "_shifted"]) {
+    out[`edges${key}`] = edgeGrid(out[`X${key}`]).map((row) => row.map(Math.abs));
+    for (const s of [1, 2]) out[`pooled_s${s}${key}`] = poolGrid(out[`edges${key}`], 2, s, 0, "max");
+  }
+  for (const [name, key] of [["edges", "edges"], ["s1", "pooled_s1"], ["s2", "pooled_s2"]]) {
+    out.changed[name] = changedCells(out[key], out[`${key}_shifted`]).length;
   }
   return out;
 }
@@ -81,12 +85,19 @@ function render({ model, el }) {
     { "data-testid": "pooling-mode", "aria-label": "mode" });
   d2lEl(modeSel, "option", { text: "max", attrs: { value: "max" } });
   d2lEl(modeSel, "option", { text: "average", attrs: { value: "avg" } });
-  const sizeIn = d2lLabelled(controls, "window", "input",
-    { type: "number", min: 1, max: 8, step: 1, "data-testid": "pooling-size", "aria-label": "window size" });
-  const strideIn = d2lLabelled(controls, "stride", "input",
-    { type: "number", min: 1, max: 8, step: 1, "data-testid": "pooling-stride", "aria-label": "stride" });
-  const padIn = d2lLabelled(controls, "padding", "input",
-    { type: "number", min: 0, max: 4, step: 1, "data-testid": "pooling-padding", "aria-label": "padding" });
+  // As in Python, a new window resets the stride (to the window, like nn.MaxPool2d) and padding.
+  const sizeIn = d2lNumberInput(controls, "window",
+    { min: 1, max: 8, step: 1, "data-testid": "pooling-size", "aria-label": "window size" }, (text) => {
+      const k = d2lInt(text, 1, 8, model.get("pool_size"));
+      if (k !== model.get("pool_size")) d2lSave(model, { pool_size: k, stride: k, padding: 0 });
+      return k;
+    });
+  const strideIn = d2lNumberInput(controls, "stride",
+    { min: 1, max: 8, step: 1, "data-testid": "pooling-stride", "aria-label": "stride" },
+    (text) => saveInt("stride", text, 1, 8));
+  const padIn = d2lNumberInput(controls, "padding",
+    { min: 0, max: 4, step: 1, "data-testid": "pooling-padding", "aria-label": "padding" },
+    (text) => saveInt("padding", text, 0, Math.floor(model.get("pool_size") / 2)));
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-status" } });
   const row = d2lEl(root, "div", { cls: "d2l-row" });
   const inBox = d2lEl(row, "div", { cls: "d2l-col" });
@@ -102,34 +113,32 @@ function render({ model, el }) {
   // ---- the shift-by-one-pixel demonstration
   d2lEl(root, "h4", { text: "Shift the stripe image by a pixel", style: { margin: "0.8em 0 0.2em" } });
   const shiftControls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const shiftIn = d2lLabelled(shiftControls, "shift right by", "input",
-    { type: "number", min: -2, max: 2, step: 1, "data-testid": "pooling-shift", "aria-label": "shift" });
+  const shiftIn = d2lNumberInput(shiftControls, "shift right by",
+    { min: -2, max: 2, step: 1, "data-testid": "pooling-shift", "aria-label": "shift" },
+    (text) => saveInt("shift", text, -2, 2));
   const shiftStatus = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-shift-status" } });
   const shiftBoard = d2lEl(root, "div", { cls: "d2l-col" });
   d2lEl(root, "div", { cls: "d2l-caption", text:
-    "§7.2's stripe image, its edge map and the 2×2 max-pooled edge map (stride 1 and stride 2), " +
-    "before (left) and after (right) moving the image; orange boxes mark the cells that changed." });
+    "§7.5's stripe image, its edge strength |X ⋆ [1, −1]| (max pooling the signed edge map would " +
+    "drop the −1 edges) and its 2×2 max pools with stride 1 and stride 2, before (left) and after " +
+    "(right) moving the stripe, as in §7.5's table; orange boxes mark the cells that changed." });
 
   let selected = null;  // output cell picked by a click: {i, j}
   let outInfo = null, outShape = [0, 0];
 
-  function setInt(name, input, lo, hi) {
-    const v = Math.round(Number(input.value));
-    if (!Number.isFinite(v)) return;
-    const clamped = Math.min(Math.max(v, lo), hi);
-    model.set(name, clamped);
-    if (name === "pool_size" && model.get("padding") > Math.floor(clamped / 2)) {
-      model.set("padding", Math.floor(clamped / 2));
-    }
-    model.save_changes();
+  /** Save the int typed for `name`, clamped to [lo, hi]; returns it. */
+  function saveInt(name, text, lo, hi) {
+    const v = d2lInt(text, lo, hi, model.get(name));
+    d2lSave(model, { [name]: v });
+    return v;
   }
 
   function drawMain() {
     const source = model.get("source"), mode = model.get("mode");
     const k = model.get("pool_size"), s = model.get("stride");
-    const p = Math.min(model.get("padding"), Math.floor(k / 2));  // PyTorch's limit
+    const p = model.get("padding");
     sourceSel.value = source; modeSel.value = mode;
-    sizeIn.value = String(k); strideIn.value = String(s); padIn.value = String(p);
+    d2lShowNumber(sizeIn, k); d2lShowNumber(strideIn, s); d2lShowNumber(padIn, p);
     padIn.max = String(Math.floor(k / 2));
     const X = model.get(source === "image" ? "image" : "edges");
     const h = X.length, w = X[0].length;
@@ -147,14 +156,14 @@ function render({ model, el }) {
       delete root.dataset.output;
       outCanvas.classList.add("d2l-hidden");
       selected = null;
-      d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color, h, w, p) });
+      d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color) });
       return;
     }
     outCanvas.classList.remove("d2l-hidden");
     outShape = [Y.length, Y[0].length];
     if (selected && (selected.i >= outShape[0] || selected.j >= outShape[1])) selected = null;
     const win = selected ? { i: selected.i * s, j: selected.j * s, h: k, w: k } : null;
-    d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color, h, w, p), highlight: win });
+    d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color), highlight: win });
     outTitle.textContent = `${mode === "max" ? "max" : "average"}-pooled ${Y.length}×${Y[0].length}`;
     const yMaxAbs = poolMaxAbs(Y);
     outInfo = d2lDrawGrid(outCanvas, Y, {
@@ -188,20 +197,20 @@ function render({ model, el }) {
     return rows;
   }
 
-  function padColor(color, h, w, p) {
+  function padColor(color) {
     return (v) => (Number.isNaN(v) ? "rgb(225,205,235)" : color(v));
   }
 
   function drawShift() {
     const shift = model.get("shift");
-    shiftIn.value = String(shift);
-    const d = shiftDemo(model.get("stripe"), shift);
+    d2lShowNumber(shiftIn, shift);
+    const d = shiftInvariance(shift);
     shiftBoard.replaceChildren();
     const pairs = [
-      ["image X", d.X, d.Xs, false],
-      ["edge map", d.E, d.Es, true],
-      ["2×2 max pool, stride 1", d.P1, d.P1s, true],
-      ["2×2 max pool, stride 2", d.P2, d.P2s, true],
+      ["image X", d.X, d.X_shifted, false],
+      ["edge strength", d.edges, d.edges_shifted, true],
+      ["2×2 max pool, stride 1", d.pooled_s1, d.pooled_s1_shifted, true],
+      ["2×2 max pool, stride 2", d.pooled_s2, d.pooled_s2_shifted, true],
     ];
     for (const [title, A, B, showChanges] of pairs) {
       const line = d2lEl(shiftBoard, "div", { cls: "d2l-row" });
@@ -215,9 +224,9 @@ function render({ model, el }) {
       }
     }
     const size = (G) => G.length * G[0].length;
-    shiftStatus.textContent = `shift ${shift}: edge map ${d.changed.edges} of ${size(d.E)} cells change; ` +
-      `after 2×2 max pooling with stride 1: ${d.changed.s1} of ${size(d.P1)}; ` +
-      `with stride 2: ${d.changed.s2} of ${size(d.P2)}`;
+    shiftStatus.textContent = `shift ${shift}: edge map ${d.changed.edges} of ${size(d.edges)} cells change; ` +
+      `after 2×2 max pooling with stride 1: ${d.changed.s1} of ${size(d.pooled_s1)}; ` +
+      `with stride 2: ${d.changed.s2} of ${size(d.pooled_s2)}`;
     root.dataset.shiftChanged = JSON.stringify(d.changed);
   }
 
@@ -226,17 +235,13 @@ function render({ model, el }) {
     const hit = d2lCellAt(outCanvas, event, outInfo.cell, outShape[0], outShape[1]);
     if (hit) { selected = hit; drawMain(); }
   });
-  sourceSel.addEventListener("change", () => { model.set("source", sourceSel.value); model.save_changes(); });
-  modeSel.addEventListener("change", () => { model.set("mode", modeSel.value); model.save_changes(); });
-  sizeIn.addEventListener("change", () => setInt("pool_size", sizeIn, 1, 8));
-  strideIn.addEventListener("change", () => setInt("stride", strideIn, 1, 8));
-  padIn.addEventListener("change", () => setInt("padding", padIn, 0, Math.floor(model.get("pool_size") / 2)));
-  shiftIn.addEventListener("change", () => setInt("shift", shiftIn, -2, 2));
+  sourceSel.addEventListener("change", () => d2lSave(model, { source: sourceSel.value }));
+  modeSel.addEventListener("change", () => d2lSave(model, { mode: modeSel.value }));
 
   const stop = d2lListen(model, {
     "change:source": drawMain, "change:mode": drawMain, "change:pool_size": drawMain,
     "change:stride": drawMain, "change:padding": drawMain, "change:image": drawMain,
-    "change:edges": drawMain, "change:stripe": drawShift, "change:shift": drawShift,
+    "change:edges": drawMain, "change:shift": drawShift,
   });
   drawMain();
   drawShift();

@@ -2,40 +2,61 @@
 
 The page pools in JavaScript for whatever window, stride, padding and mode
 the reader picks (an image is at most 64×64, so that is instant); the
-Python methods `PoolingExplorer.pooled` and `PoolingExplorer.shift_demo`
-compute the same numbers with `d2lmini.pool2d`, and the tests check both
-against ``F.max_pool2d`` / ``F.avg_pool2d``.
+Python method `PoolingExplorer.pooled` computes the same numbers with
+`d2lmini.pool2d`, and the tests check both against ``F.max_pool2d`` /
+``F.avg_pool2d``. `shift_invariance` counts what a shift of §7.5's stripe
+changes, for the chapter's table and for the widget (whose JavaScript
+mirrors it).
 """
+import numpy as np
 import torch
 import traitlets
 
 from .. import ops
 from ._base import CourseWidget, as_image, check_choice, check_int
 
-__all__ = ["PoolingExplorer", "stripe_image", "EDGE_KERNEL"]
+__all__ = ["PoolingExplorer", "stripe_image", "shift_invariance", "EDGE_KERNEL"]
 
 WIDGET = "PoolingExplorer"
 MODES = ("max", "avg")
 SOURCES = ("image", "edges")
 MAX_SIDE = 64     # the page pools in JavaScript; keep that instant
 MAX_WINDOW = 8
-MAX_SHIFT = 2
+MAX_SHIFT = 2     # the stripe (columns 2..5 of 8) stays inside the image
 #: §7.2's vertical-edge detector: +1 where a bright pixel has a dark right neighbour.
 EDGE_KERNEL = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
 
 
-def stripe_image():
-    """§7.2's 6×8 image: ones with a black stripe in columns 2..5."""
+def stripe_image(shift=0):
+    """§7.5's ``stripe(shift)``: 6×8 ones with a dark stripe in columns 2 + shift .. 5 + shift."""
+    shift = check_int(shift, "shift", widget="stripe_image", minimum=-MAX_SHIFT,
+                      maximum=MAX_SHIFT)
     X = torch.ones((6, 8), dtype=torch.float64)
-    X[:, 2:6] = 0
+    X[:, 2 + shift:6 + shift] = 0
     return X
 
 
-def _shift(X, shift):
-    """``X`` moved ``shift`` pixels to the right (left if negative); the border column repeats."""
-    w = X.shape[1]
-    cols = [min(max(j - shift, 0), w - 1) for j in range(w)]
-    return X[:, cols]
+def shift_invariance(shift):
+    """What moving the stripe ``shift`` pixels right (left if negative) changes: §7.5's table.
+
+    As the chapter does: the stripe is drawn again at its new place (no
+    border column repeats), its edge strength ``|X ⋆ [[1, -1]]|`` is taken
+    (max pooling the signed map would drop every -1 edge), and that is
+    max-pooled 2×2 with stride 1 and with stride 2. Returns a dict of the
+    tensors ``X``, ``edges``, ``pooled_s1``, ``pooled_s2`` and their
+    ``*_shifted`` versions, and ``changed``: how many values differ in
+    ``"edges"``, ``"s1"`` and ``"s2"`` (24, 15 and 9 for a shift of 1).
+    """
+    out = {"X": stripe_image(0), "X_shifted": stripe_image(shift)}
+    changed = {}
+    for key in ("", "_shifted"):
+        out[f"edges{key}"] = ops.corr2d(out[f"X{key}"], EDGE_KERNEL).abs()
+        for s in (1, 2):
+            out[f"pooled_s{s}{key}"] = ops.pool2d(out[f"edges{key}"], 2, "max", stride=s)
+    for name, key in (("edges", "edges"), ("s1", "pooled_s1"), ("s2", "pooled_s2")):
+        changed[name] = int((out[key] != out[f"{key}_shifted"]).sum())
+    out["changed"] = changed
+    return out
 
 
 def _rounded(t):
@@ -47,63 +68,85 @@ def _default_image():
     return FashionMNIST(batch_size=1).val.data[0].double() / 255
 
 
+def _check_image(value, state):
+    # Rounded here, so the edge map is exactly what the page would compute from the image.
+    return _rounded(as_image(value, "image", widget=WIDGET, max_side=MAX_SIDE, min_side=2))
+
+
+def _edges(state):
+    return _rounded(ops.corr2d(torch.tensor(state["image"], dtype=torch.float64), EDGE_KERNEL))
+
+
+def _check_window(value, state, name):
+    return check_int(value, name, widget=WIDGET, minimum=1, maximum=MAX_WINDOW)
+
+
+def _check_padding(value, state):
+    padding = check_int(value, "padding", widget=WIDGET, minimum=0)
+    half = state["pool_size"] // 2
+    if padding > half:
+        raise ValueError(f"{WIDGET}: padding must be at most half the window "
+                         f"(pool_size // 2 = {half}, as PyTorch requires), got {padding}; "
+                         f"lower the padding or enlarge pool_size")
+    return padding
+
+
 class PoolingExplorer(CourseWidget):
     """Max vs average pooling of an image and of its edge map (d2l §7.5).
 
     ``image`` is a 2-D tensor (or list of lists), at most 64×64 and at least
     2×2; by default the first Fashion-MNIST validation image (an ankle boot,
-    28×28, values in [0, 1]). Its edge map is the cross-correlation with
-    ``[[1, -1]]`` (§7.2). ``mode`` is ``"max"`` or ``"avg"``; ``pool_size``,
-    ``stride`` (default: ``pool_size``, as in ``nn.MaxPool2d``) and
-    ``padding`` (at most half the window, as PyTorch requires) are ints.
-    ``source`` picks what is pooled first: ``"image"`` or ``"edges"``.
+    28×28, values in [0, 1]); it is kept rounded to 3 decimals. Its edge
+    map is the cross-correlation with ``[[1, -1]]`` (§7.2). ``mode`` is
+    ``"max"`` or ``"avg"``; ``pool_size``, ``stride`` (default:
+    ``pool_size``, as in ``nn.MaxPool2d``) and ``padding`` (at most half the
+    window, as PyTorch requires) are ints; a new ``pool_size`` resets
+    ``stride`` and ``padding`` to their defaults. ``source`` picks what is
+    pooled first: ``"image"`` or ``"edges"``. A window larger than the
+    (padded) input is allowed: the page says it does not fit.
 
-    Below the explorer, §7.2's stripe image and its edge map are shifted by
-    ``shift`` pixels (default 1, to the right) and pooled with a 2×2 max
-    pool at stride 1 and at stride 2, counting the output cells that change.
+    Below the explorer, §7.5's stripe experiment (`shift_invariance`) for
+    ``shift`` pixels (default 1, to the right): how many values of the edge
+    strength and of its 2×2 max pools (stride 1 and 2) change.
     """
 
     _esm_file = "pooling.js"
     testid = "pooling-explorer"
 
-    image = traitlets.List().tag(sync=True)
-    edges = traitlets.List().tag(sync=True)
-    source = traitlets.Unicode("image").tag(sync=True)
-    mode = traitlets.Unicode("max").tag(sync=True)
-    pool_size = traitlets.Int(2).tag(sync=True)
-    stride = traitlets.Int(2).tag(sync=True)
-    padding = traitlets.Int(0).tag(sync=True)
-    stripe = traitlets.List().tag(sync=True)
-    shift = traitlets.Int(1).tag(sync=True)
+    image = traitlets.Any().tag(
+        sync=True, check=_check_image,
+        valid=(torch.rand(5, 7, generator=torch.Generator().manual_seed(0)), np.eye(2),
+               [[0.12345, 1], [2, 3]]),
+        invalid=(torch.ones(1, 1), torch.ones(65, 3), torch.ones(10), "cat",
+                 torch.full((4, 4), float("inf"))))
+    source = traitlets.Any("image").tag(
+        sync=True, check=lambda value, state: check_choice(value, "source", SOURCES,
+                                                           widget=WIDGET),
+        valid=("edges",), invalid=("both",))
+    mode = traitlets.Any("max").tag(
+        sync=True, check=lambda value, state: check_choice(value, "mode", MODES, widget=WIDGET),
+        valid=("avg",), invalid=("min", 3))
+    pool_size = traitlets.Any(2).tag(
+        sync=True, check=lambda value, state: _check_window(value, state, "pool_size"),
+        valid=(3, 1, np.int64(8), torch.tensor(4)), invalid=(0, 9, 2.5, True))
+    stride = traitlets.Any().tag(
+        sync=True, check=lambda value, state: _check_window(value, state, "stride"),
+        default=lambda state: state["pool_size"], follows=("pool_size",),
+        valid=(1, 5), invalid=(0, 9, "2"))
+    padding = traitlets.Any(0).tag(
+        sync=True, check=_check_padding, follows=("pool_size",),
+        valid=(1,), invalid=(2, -1))
+    shift = traitlets.Any(1).tag(
+        sync=True, check=lambda value, state: check_int(value, "shift", widget=WIDGET,
+                                                        minimum=-MAX_SHIFT, maximum=MAX_SHIFT),
+        valid=(-2, 0, 2), invalid=(3, -3, 0.5))
+    edges = traitlets.List().tag(sync=True, default=_edges, follows=("image",))
 
     def __init__(self, image=None, mode="max", pool_size=2, stride=None, padding=0, *,
                  source="image", shift=1):
-        check_choice(mode, "mode", MODES, widget=WIDGET)
-        check_choice(source, "source", SOURCES, widget=WIDGET)
-        pool_size = check_int(pool_size, "pool_size", widget=WIDGET, minimum=1,
-                              maximum=MAX_WINDOW)
-        stride = pool_size if stride is None else stride
-        stride = check_int(stride, "stride", widget=WIDGET, minimum=1, maximum=MAX_WINDOW)
-        padding = check_int(padding, "padding", widget=WIDGET, minimum=0)
-        if padding > pool_size // 2:
-            raise ValueError(f"{WIDGET}: padding must be at most half the window "
-                             f"(pool_size // 2 = {pool_size // 2}, as PyTorch requires), "
-                             f"got {padding}; lower the padding or enlarge pool_size")
-        shift = check_int(shift, "shift", widget=WIDGET, minimum=-MAX_SHIFT, maximum=MAX_SHIFT)
-        grid = as_image(_default_image() if image is None else image, "image",
-                        widget=WIDGET, max_side=MAX_SIDE, min_side=2)
-        # Round first, so the edge map is exactly what the page computes from the image.
-        image = _rounded(grid)
-        X = torch.tensor(image, dtype=torch.float64)
-        edges = ops.corr2d(X, EDGE_KERNEL)
-        h, w = (X if source == "image" else edges).shape
-        if pool_size > min(h, w) + 2 * padding:
-            raise ValueError(f"{WIDGET}: the {pool_size}×{pool_size} window is larger than "
-                             f"the {h}×{w} {source} (+{padding} padding on each side); use a "
-                             f"smaller pool_size or a larger image")
-        super().__init__(image=image, edges=_rounded(edges), source=source, mode=mode,
-                         pool_size=pool_size, stride=stride, padding=padding,
-                         stripe=_rounded(stripe_image()), shift=shift)
+        super().__init__(image=_default_image() if image is None else image, source=source,
+                         mode=mode, pool_size=pool_size, stride=stride, padding=padding,
+                         shift=shift)
 
     # ------------------------------------------------------ Python mirror
 
@@ -122,55 +165,8 @@ class PoolingExplorer(CourseWidget):
                           padding=self.padding if padding is None else padding)
 
     def shift_demo(self, shift=None):
-        """The stripe experiment for ``shift`` (default: the current one), as a dict.
-
-        Keys: ``X``, ``X_shifted``, ``edges``, ``edges_shifted`` and, for
-        stride 1 and 2, ``pooled_s1`` / ``pooled_s1_shifted`` etc. (2×2 max
-        pooling of the edge maps); ``changed`` maps ``"edges"``, ``"s1"`` and
-        ``"s2"`` to how many cells differ between original and shifted.
-        """
-        shift = check_int(self.shift if shift is None else shift, "shift", widget=WIDGET,
-                          minimum=-MAX_SHIFT, maximum=MAX_SHIFT)
-        X = torch.tensor(self.stripe, dtype=torch.float64)
-        out = {"X": X, "X_shifted": _shift(X, shift)}
-        out["edges"] = ops.corr2d(out["X"], EDGE_KERNEL)
-        out["edges_shifted"] = ops.corr2d(out["X_shifted"], EDGE_KERNEL)
-        changed = {"edges": int((out["edges"] != out["edges_shifted"]).sum())}
-        for s in (1, 2):
-            for key in ("", "_shifted"):
-                out[f"pooled_s{s}{key}"] = ops.pool2d(out[f"edges{key}"], 2, "max", stride=s)
-            changed[f"s{s}"] = int((out[f"pooled_s{s}"] != out[f"pooled_s{s}_shifted"]).sum())
-        out["changed"] = changed
-        return out
-
-    @traitlets.validate("mode")
-    def _valid_mode(self, proposal):
-        return check_choice(proposal["value"], "mode", MODES, widget=WIDGET)
-
-    @traitlets.validate("source")
-    def _valid_source(self, proposal):
-        return check_choice(proposal["value"], "source", SOURCES, widget=WIDGET)
-
-    @traitlets.validate("pool_size", "stride")
-    def _valid_window(self, proposal):
-        name = proposal["trait"].name
-        return check_int(proposal["value"], name, widget=WIDGET, minimum=1, maximum=MAX_WINDOW)
-
-    @traitlets.validate("padding")
-    def _valid_padding(self, proposal):
-        return check_int(proposal["value"], "padding", widget=WIDGET, minimum=0,
-                         maximum=MAX_WINDOW // 2)
-
-    @traitlets.observe("pool_size")
-    def _clamp_padding(self, change):
-        # PyTorch allows at most half the window of padding (the page clamps it too).
-        if self.padding > change["new"] // 2:
-            self.padding = change["new"] // 2
-
-    @traitlets.validate("shift")
-    def _valid_shift(self, proposal):
-        return check_int(proposal["value"], "shift", widget=WIDGET, minimum=-MAX_SHIFT,
-                         maximum=MAX_SHIFT)
+        """`shift_invariance` for ``shift`` (default: the current one): what the page shows."""
+        return shift_invariance(self.shift if shift is None else shift)
 
     def _repr_state(self):
         h, w = len(self.image), len(self.image[0])

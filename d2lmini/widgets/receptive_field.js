@@ -32,10 +32,10 @@ function render({ model, el }) {
   const controls = d2lEl(root, "div", { cls: "d2l-controls" });
   const layerSel = d2lLabelled(controls, "layer", "select",
     { "data-testid": "rf-layer", "aria-label": "layer" });
-  const rowIn = d2lLabelled(controls, "unit row", "input",
-    { type: "number", min: 0, step: 1, "data-testid": "rf-row", "aria-label": "unit row" });
-  const colIn = d2lLabelled(controls, "column", "input",
-    { type: "number", min: 0, step: 1, "data-testid": "rf-col", "aria-label": "unit column" });
+  const rowIn = d2lNumberInput(controls, "unit row",
+    { min: 0, step: 1, "data-testid": "rf-row", "aria-label": "unit row" }, (text) => saveUnit(0, text));
+  const colIn = d2lNumberInput(controls, "column",
+    { min: 0, step: 1, "data-testid": "rf-col", "aria-label": "unit column" }, (text) => saveUnit(1, text));
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "rf-status" } });
   const row = d2lEl(root, "div", { cls: "d2l-row" });
   const inBox = d2lEl(row, "div", { cls: "d2l-col" });
@@ -63,14 +63,21 @@ function render({ model, el }) {
       i: Math.min(Math.max(ui, 0), g.out[0] - 1), j: Math.min(Math.max(uj, 0), g.out[1] - 1) };
   }
 
-  function setUnit(i, j) { model.set("unit", [i, j]); model.save_changes(); }
+  function setUnit(i, j) { d2lSave(model, { unit: [i, j] }); }
 
-  /** Show layer idx, with the unit at the centre of its output. */
+  /** Save the row (axis 0) or column (axis 1) typed for the unit, clamped; returns it. */
+  function saveUnit(axis, text) {
+    const { g, i, j } = current();
+    const unit = [i, j];
+    unit[axis] = d2lInt(text, 0, g.out[axis] - 1, unit[axis]);
+    setUnit(unit[0], unit[1]);
+    return unit[axis];
+  }
+
+  /** Show layer idx, with the unit at the centre of its output (as Python does). */
   function selectLayer(idx) {
     const g = model.get("geometry")[idx];
-    model.set("layer", idx);
-    model.set("unit", [Math.floor(g.out[0] / 2), Math.floor(g.out[1] / 2)]);
-    model.save_changes();
+    d2lSave(model, { layer: idx, unit: [Math.floor(g.out[0] / 2), Math.floor(g.out[1] / 2)] });
   }
 
   function drawTable(geometry, l) {
@@ -102,7 +109,7 @@ function render({ model, el }) {
       { text: `${gg.name} → ${gg.out[0]}×${gg.out[1]}`, attrs: { value: String(idx) } }));
     layerSel.value = String(l);
     rowIn.max = String(g.out[0] - 1); colIn.max = String(g.out[1] - 1);
-    rowIn.value = String(i); colIn.value = String(j);
+    d2lShowNumber(rowIn, i); d2lShowNumber(colIn, j);
 
     const win = rfWindow(g, i, j);
     const clipped = rfClip(win, size);
@@ -152,13 +159,6 @@ function render({ model, el }) {
     if (hit) setUnit(hit.i, hit.j);
   });
   layerSel.addEventListener("change", () => selectLayer(Number(layerSel.value)));
-  const onUnit = () => {
-    const { g } = current();
-    const clamp = (v, n) => Math.min(Math.max(Math.round(Number(v)) || 0, 0), n - 1);
-    setUnit(clamp(rowIn.value, g.out[0]), clamp(colIn.value, g.out[1]));
-  };
-  rowIn.addEventListener("change", onUnit);
-  colIn.addEventListener("change", onUnit);
   const stop = d2lListen(model, {
     "change:geometry": draw, "change:layer": draw, "change:unit": draw, "change:input_size": draw,
   });

@@ -11,11 +11,13 @@ receptive field (size r, jump j between neighbouring units, offset of unit
 in its state, and the page finds the window of any clicked unit by itself:
 rows ``offset + i * j`` to ``offset + i * j + r - 1`` (and the same for columns).
 """
+import numpy as np
+import torch
 import traitlets
 from torch import nn
 
 from .. import ops
-from ._base import CourseWidget, as_pair, check_int
+from ._base import CourseWidget, as_pair, check_cell, check_int
 
 __all__ = ["ReceptiveFieldView", "lenet_stack"]
 
@@ -51,6 +53,15 @@ def _layer_name(layer, k, s, p):
     return name
 
 
+def _check_layer(value, state):
+    return check_int(value, "layer", widget=WIDGET, minimum=0,
+                     maximum=len(state["geometry"]) - 1)
+
+
+def _layer_output(state):
+    return state["geometry"][state["layer"]]["out"]
+
+
 class ReceptiveFieldView(CourseWidget):
     """Click a unit of any layer and see the input window it depends on (d2l §7.2.6).
 
@@ -58,9 +69,10 @@ class ReceptiveFieldView(CourseWidget):
     ``nn.MaxPool2d``, ``nn.AvgPool2d`` (element-wise layers such as
     ``nn.ReLU`` pass through) or ``(kernel_size, stride[, padding])`` int
     tuples; default: LeNet's conv/pool stack (`lenet_stack`). ``input_size``
-    is an int or an (h, w) pair, at most 128. ``layer`` (index into
-    ``layers``, default the last) and ``unit`` ((row, column), default its
-    centre) pick the unit shown first.
+    is an int or an (h, w) pair, at most 128; both are fixed when the widget
+    is made. ``layer`` (index into ``layers``, default the last) and
+    ``unit`` ((row, column), default the centre of the layer's output) pick
+    the unit shown; a new ``layer`` moves ``unit`` to its centre.
 
     The window is where the unit's kernels reach; the page clips it to the
     input and shows the padding that the rest falls on. With dilation or a
@@ -70,12 +82,18 @@ class ReceptiveFieldView(CourseWidget):
     _esm_file = "receptive_field.js"
     testid = "receptive-field-view"
 
-    input_size = traitlets.List([28, 28]).tag(sync=True)
+    input_size = traitlets.List().tag(sync=True)
     # One dict per layer: name, kernel, stride, padding, out ([h, w]),
     # size, jump, offset (each [along rows, along columns]).
     geometry = traitlets.List().tag(sync=True)
-    layer = traitlets.Int(0).tag(sync=True)
-    unit = traitlets.List([0, 0]).tag(sync=True)
+    layer = traitlets.Any().tag(
+        sync=True, check=_check_layer, default=lambda state: len(state["geometry"]) - 1,
+        valid=(0, 2, np.int64(1)), invalid=(4, -1, "1"))
+    unit = traitlets.Any().tag(
+        sync=True, follows=("layer",),
+        check=lambda value, state: check_cell(value, "unit", _layer_output(state), widget=WIDGET),
+        default=lambda state: [n // 2 for n in _layer_output(state)],
+        valid=((0, 0), [4, 4], torch.tensor([1, 3])), invalid=((5, 0), 3, (0, 1.5)))
 
     def __init__(self, layers=None, input_size=28, *, layer=None, unit=None):
         layers = lenet_stack() if layers is None else layers
@@ -105,18 +123,7 @@ class ReceptiveFieldView(CourseWidget):
                              "kernel": k, "stride": s, "padding": p, "out": list(n),
                              "size": [f.size for f in fields], "jump": [f.jump for f in fields],
                              "offset": [f.offset for f in fields]})
-        layer = len(layers) - 1 if layer is None else layer
-        layer = check_int(layer, "layer", widget=WIDGET, minimum=0, maximum=len(layers) - 1)
-        out = geometry[layer]["out"]
-        unit = [out[0] // 2, out[1] // 2] if unit is None else self._check_unit(unit, out)
         super().__init__(input_size=list(size), geometry=geometry, layer=layer, unit=unit)
-
-    @staticmethod
-    def _check_unit(unit, out):
-        if isinstance(unit, (str, bytes)) or not isinstance(unit, (tuple, list)) or len(unit) != 2:
-            raise TypeError(f"{WIDGET}: unit must be a (row, column) pair of ints, got {unit!r}")
-        return [check_int(unit[0], "unit row", widget=WIDGET, minimum=0, maximum=out[0] - 1),
-                check_int(unit[1], "unit column", widget=WIDGET, minimum=0, maximum=out[1] - 1)]
 
     # ------------------------------------------------------ Python mirror
 
@@ -127,13 +134,12 @@ class ReceptiveFieldView(CourseWidget):
         selected one); ``clip=False`` keeps the parts that fall on padding
         (indices below 0 or past the input).
         """
-        layer = self.layer if layer is None else check_int(
-            layer, "layer", widget=WIDGET, minimum=0, maximum=len(self.geometry) - 1)
+        layer = self.layer if layer is None else _check_layer(layer, {"geometry": self.geometry})
         g = self.geometry[layer]
-        if unit is None:  # as the page does: clamp a unit left over from another layer
-            unit = [min(max(u, 0), n - 1) for u, n in zip(self.unit, g["out"])]
+        if unit is None:  # the selected unit, clamped to the output of another layer
+            unit = [min(u, n - 1) for u, n in zip(self.unit, g["out"])]
         else:
-            unit = self._check_unit(unit, g["out"])
+            unit = check_cell(unit, "unit", g["out"], widget=WIDGET)
         result = []
         for axis in (0, 1):
             first = g["offset"][axis] + unit[axis] * g["jump"][axis]
@@ -146,11 +152,6 @@ class ReceptiveFieldView(CourseWidget):
     def table(self):
         """(name, receptive field, jump) per layer, along rows: what the page's table lists."""
         return [(g["name"], g["size"][0], g["jump"][0]) for g in self.geometry]
-
-    @traitlets.validate("layer")
-    def _valid_layer(self, proposal):
-        return check_int(proposal["value"], "layer", widget=WIDGET, minimum=0,
-                         maximum=max(len(self.geometry) - 1, 0))
 
     def _repr_state(self):
         g = self.geometry[self.layer]
