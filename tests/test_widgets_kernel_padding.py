@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 import d2lmini as d2l
 from d2lmini.widgets import _base
+import d2lmini.widgets as widgets_package
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground
 from d2lmini.widgets.padding import LIMITS, PaddingStrideExplorer
 
@@ -260,7 +261,8 @@ def _saved_models():
             yield path.relative_to(root).as_posix(), model["state"]
 
 
-@pytest.mark.parametrize("cls", [KernelPlayground, PaddingStrideExplorer])
+@pytest.mark.parametrize("cls", [getattr(widgets_package, name) for name in widgets_package.__all__],
+                         ids=lambda cls: cls.__name__)
 def test_notebooks_save_the_current_javascript(cls):
     # The book page runs the JavaScript saved in the notebook, not the .js file:
     # after editing a widget's .js, re-run scripts/execute.py on its notebooks.

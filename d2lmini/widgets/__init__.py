@@ -7,7 +7,9 @@ and in the static HTML book (the saved widget state drives them, no kernel).
 * `PoolingExplorer`        - max and average pooling (§7.5)
 * `FeatureMapBrowser`      - feature maps of a trained network layer by layer
 * `ReceptiveFieldView`     - what a unit of a deep layer sees of the input
+* `ArchitectureView`       - a model's blocks, shapes, parameters and MACs, from its code (§7.6-§8.6)
 """
+from .architecture import ArchitectureView
 from .channels import ChannelsView
 from .feature_maps import FeatureMapBrowser
 from .kernel import KernelPlayground
@@ -16,4 +18,4 @@ from .pooling import PoolingExplorer
 from .receptive_field import ReceptiveFieldView
 
 __all__ = ["KernelPlayground", "PaddingStrideExplorer", "ChannelsView", "PoolingExplorer",
-           "FeatureMapBrowser", "ReceptiveFieldView"]
+           "FeatureMapBrowser", "ReceptiveFieldView", "ArchitectureView"]

@@ -1,0 +1,713 @@
+"""The architecture graph (d2lmini.architecture) and its figure (ArchitectureView).
+
+Every number the graph holds is compared with what d2lmini already computes
+another way: the shapes with ``layer_summary``'s lines, the parameters with
+``num_params`` (per node and per level), the MACs with ``count_macs``, the
+branch outputs with a real forward pass. Then: the structure of the book's
+blocks (Inception's four branches, the residual skip with and without the
+1×1 convolution, NiN and VGG blocks), a student's own modules (a loop over
+a ModuleList; control flow torch.fx cannot trace), bad arguments, and the
+page's layout and status computed by the real JavaScript in Node.
+"""
+import contextlib
+import io
+import json
+import pathlib
+import re
+import shutil
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+import d2lmini as d2l
+from d2lmini import models
+from d2lmini.architecture import describe, graph
+from d2lmini.widgets.architecture import ArchitectureView, _human, status_text
+from test_widgets_views import needs_node, run_js
+
+WIDGETS = pathlib.Path(d2l.__file__).parent / "widgets"
+MAX_STATE = 2_000_000
+NARROW_VGG = ((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))
+
+# The book's models at d2l's input sizes (VGG: the narrow one d2l trains, and VGG-11).
+BOOK = {
+    "LeNet": (models.LeNet, 28),
+    "BNLeNet": (models.BNLeNet, 28),
+    "BNLeNetScratch": (models.BNLeNetScratch, 28),
+    "AlexNet": (models.AlexNet, 224),
+    "VGG": (lambda: models.VGG(arch=NARROW_VGG), 224),
+    "VGG-11": (lambda: models.VGG(arch=models.vgg.VGG11_ARCH), 224),
+    "NiN": (models.NiN, 224),
+    "GoogleNet": (models.GoogleNet, 96),
+    "ResNet18": (models.ResNet18, 96),
+}
+
+
+def seeded(make):
+    state = torch.random.get_rng_state()
+    torch.manual_seed(0)
+    try:
+        return make()
+    finally:
+        torch.random.set_rng_state(state)
+
+
+@pytest.fixture(scope="module")
+def book():
+    """name -> (model, X_shape, graph), each model read once."""
+    out = {}
+    for name, (make, size) in BOOK.items():
+        model = seeded(make)
+        shape = (1, 1, size, size)
+        out[name] = (model, shape, graph(model, shape))
+    return out
+
+
+def printed_summary(net, shape):
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        d2l.layer_summary(net, shape)
+    return buffer.getvalue().splitlines()
+
+
+def node(level, **match):
+    found = [n for n in level["nodes"] if all(n.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, [n["id"] for n in level["nodes"]])
+    return found[0]
+
+
+def paths(level, source, target):
+    """Every path (list of node indices) from node ``source`` to node ``target``."""
+    succs = {}
+    for a, b in level["edges"]:
+        succs.setdefault(a, []).append(b)
+    found = []
+
+    def walk(v, trail):
+        if v == target:
+            found.append(trail)
+            return
+        for w in succs.get(v, []):
+            walk(w, trail + [w])
+
+    walk(source, [source])
+    return found
+
+
+def index_of(level, **match):
+    return level["nodes"].index(node(level, **match))
+
+
+def submodule(model, g, key):
+    start = model.get_submodule(g["start"]) if g["start"] else model
+    return start.get_submodule(key) if key else start
+
+
+def level_inputs(model, g):
+    """key -> the input shape of every level, from forward pre-hooks (an independent reading)."""
+    start = submodule(model, g, "")
+    shapes, handles = {}, []
+    for key in g["graphs"]:
+        module = start.get_submodule(key) if key else start
+
+        def hook(mod, args, key=key):
+            shapes.setdefault(key, tuple(args[0].shape))
+        handles.append(module.register_forward_pre_hook(hook))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(*g["input_shape"]))
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return shapes
+
+
+# ============================================================ the book's blocks
+
+def test_inception_has_four_branches_with_d2ls_channels(book):
+    model, _, g = book["GoogleNet"]
+    level = g["graphs"]["2.0"]  # b3's first Inception(64, (96, 128), (16, 32), 32)
+    assert level["type"] == "Inception" and level["mode"] == "fx"
+    x, cat = index_of(level, kind="input"), index_of(level, name="cat")
+    routes = paths(level, x, cat)
+    assert len(routes) == 4
+    labels = [[level["nodes"][i]["label"] for i in r if level["nodes"][i]["kind"] == "module"]
+              for r in routes]
+    assert sorted(labels) == sorted([["Conv2d 64, 1×1"],
+                                     ["Conv2d 96, 1×1", "Conv2d 128, 3×3, pad 1"],
+                                     ["Conv2d 16, 1×1", "Conv2d 32, 5×5, pad 2"],
+                                     ["MaxPool2d 3×3, stride 1, pad 1", "Conv2d 32, 1×1"]])
+    # what reaches the cat, in the order of torch.cat((b1, b2, b3, b4))
+    into_cat = [level["nodes"][a]["shape"][1] for a, b in level["edges"] if b == cat]
+    assert into_cat == [64, 128, 32, 32]
+    inception = submodule(model, g, "2.0")
+    with torch.no_grad():
+        out = inception.eval()(torch.zeros(1, 192, 12, 12))
+    assert level["nodes"][cat]["shape"] == list(out.shape) == [1, 256, 12, 12]
+    assert node(level, kind="output")["shape"] == [1, 256, 12, 12]
+    assert level["nodes"][cat]["label"] == "cat, dim 1"
+    # every Inception of GoogLeNet has four paths, and its cat's channels add up
+    inceptions = [lvl for lvl in g["graphs"].values() if lvl["type"] == "Inception"]
+    assert len(inceptions) == 9
+    for lvl in inceptions:
+        x, cat = index_of(lvl, kind="input"), index_of(lvl, name="cat")
+        assert len(paths(lvl, x, cat)) == 4
+        channels = sum(lvl["nodes"][a]["shape"][1] for a, b in lvl["edges"] if b == cat)
+        assert channels == lvl["nodes"][cat]["shape"][1]
+
+
+@pytest.mark.parametrize("use_1x1conv", [True, False])
+def test_residual_skip_with_and_without_the_1x1_conv(use_1x1conv):
+    block = seeded(lambda: models.Residual(8, use_1x1conv=use_1x1conv,
+                                           strides=2 if use_1x1conv else 1))
+    shape = (1, 3 if use_1x1conv else 8, 6, 6)
+    g = graph(block, shape)
+    level = g["graphs"][""]
+    assert g["start"] == "" and level["mode"] == "fx" and list(g["graphs"]) == [""]
+    x, add = index_of(level, kind="input"), index_of(level, name="add")
+    routes = paths(level, x, add)
+    assert len(routes) == 2
+    names = sorted([level["nodes"][i]["name"] for i in r[1:-1]] for r in routes)
+    main = ["conv1", "bn1", "relu", "conv2", "bn2"]
+    if use_1x1conv:
+        assert names == sorted([main, ["conv3"]])
+        assert node(level, name="conv3")["label"] == "Conv2d 8, 1×1, stride 2"
+        assert node(level, name="conv1")["label"] == "Conv2d 8, 3×3, stride 2, pad 1"
+    else:
+        assert names == sorted([main, []])  # the skip goes straight from X to the add
+        assert [x, add] in level["edges"]
+        assert not [n for n in level["nodes"] if n["name"] == "conv3"]
+    with torch.no_grad():
+        out = block.eval()(torch.zeros(shape))
+    assert node(level, kind="output")["shape"] == list(out.shape)
+    # the add, then F.relu
+    relu = level["nodes"][add + 1]
+    assert relu["label"] == "relu" and [add, add + 1] in level["edges"]
+
+
+def test_resnet18_stages_open_into_residual_blocks(book):
+    model, _, g = book["ResNet18"]
+    top = g["graphs"][""]
+    assert [n["name"] for n in top["nodes"] if n["kind"] == "module"] == \
+        ["0", "b2", "b3", "b4", "b5", "last"]  # d2l adds b1 as net[0]
+    for stage in ("b3", "b4", "b5"):  # the first block of a later stage halves and has conv3
+        first, second = g["graphs"][f"{stage}.0"], g["graphs"][f"{stage}.1"]
+        assert first["type"] == second["type"] == "Residual"
+        assert [n for n in first["nodes"] if n["name"] == "conv3"]
+        assert not [n for n in second["nodes"] if n["name"] == "conv3"]
+        x, add = index_of(second, kind="input"), index_of(second, name="add")
+        assert [x, add] in second["edges"]
+    assert not [n for n in g["graphs"]["b2.0"]["nodes"] if n["name"] == "conv3"]
+
+
+def test_nin_and_vgg_blocks_open_into_their_layers(book):
+    _, _, g = book["NiN"]
+    top = g["graphs"][""]
+    blocks = [n for n in top["nodes"] if "block" in n]
+    assert [n["name"] for n in blocks] == ["0", "2", "4", "7"]
+    assert all(n["label"] == "Sequential, 6 layers" for n in blocks)
+    first = g["graphs"]["0"]
+    assert [n["label"] for n in first["nodes"] if n["kind"] == "module"] == [
+        "Conv2d 96, 11×11, stride 4", "ReLU", "Conv2d 96, 1×1", "ReLU", "Conv2d 96, 1×1", "ReLU"]
+    assert [n["label"] for n in g["graphs"]["7"]["nodes"] if n["kind"] == "module"][0] == \
+        "Conv2d 10, 3×3, pad 1"
+    for name in ("VGG", "VGG-11"):
+        _, _, g = book[name]
+        arch = NARROW_VGG if name == "VGG" else models.vgg.VGG11_ARCH
+        blocks = [n for n in g["graphs"][""]["nodes"] if "block" in n]
+        assert len(blocks) == len(arch)
+        for n, (num_convs, channels) in zip(blocks, arch):
+            inside = [m["label"] for m in g["graphs"][n["block"]]["nodes"] if m["kind"] == "module"]
+            assert inside == [f"Conv2d {channels}, 3×3, pad 1", "ReLU"] * num_convs + \
+                ["MaxPool2d 2×2"]
+            assert n["shape"][1] == channels
+
+
+# ============================================================ numbers vs. d2lmini
+
+@pytest.mark.parametrize("name", BOOK)
+def test_shapes_are_what_layer_summary_prints(book, name):
+    model, shape, g = book[name]
+    assert g["start"] == "net" and g["title"] == type(model).__name__
+    top = g["graphs"][""]
+    rows = [n["row"] for n in top["nodes"] if n["kind"] == "module"]
+    assert rows == printed_summary(model.net, shape)
+    # inside: every nn.Sequential level prints what layer_summary prints for it
+    inputs = level_inputs(model, g)
+    for key, level in g["graphs"].items():
+        module = submodule(model, g, key)
+        assert node(level, kind="input")["shape"] == list(inputs[key])
+        if isinstance(module, nn.Sequential):
+            assert [n["row"] for n in level["nodes"] if n["kind"] == "module"] == \
+                printed_summary(module, inputs[key]), key
+
+
+@pytest.mark.parametrize("name", BOOK)
+def test_parameters_and_macs_add_up_to_num_params_and_count_macs(book, name):
+    model, shape, g = book[name]
+    assert g["params"] == d2l.num_params(model)
+    assert g["macs"] == d2l.count_macs(model, shape)
+    inputs = level_inputs(model, g)
+    for key, level in g["graphs"].items():
+        module = submodule(model, g, key)
+        assert level["params"] == sum(n["params"] for n in level["nodes"]) == \
+            d2l.num_params(module), key
+        assert level["macs"] == d2l.count_macs(module, inputs[key]), key
+        for n in level["nodes"]:
+            if n["kind"] == "module":
+                sub = module.get_submodule(n["name"])
+                assert n["params"] == d2l.num_params(sub), (key, n["name"])
+                assert n["label"] == describe(sub)
+            elif n["kind"] != "attr":
+                assert n["params"] == n["macs"] == 0
+            if "block" in n:
+                assert n["macs"] == g["graphs"][n["block"]]["macs"]
+
+
+def test_graph_leaves_the_model_as_it_was():
+    model = seeded(models.BNLeNet)
+    model.train()
+    graph(model, (1, 1, 28, 28))  # batch of one: fine in eval mode
+    assert all(m.training for m in model.modules())
+    bn = model.net[1]
+    mean = bn.running_mean.clone()
+    model.net[4].eval()
+    graph(model, (2, 1, 28, 28))
+    assert torch.equal(bn.running_mean, mean) and int(bn.num_batches_tracked) == 0
+    assert [m.training for m in model.net] == [i != 4 for i in range(len(model.net))]
+
+
+# ============================================================ a student's own modules
+
+class LoopNet(nn.Module):
+    """A stem, three residual blocks in a ModuleList (a Python loop), a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.LazyConv2d(8, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            [nn.Sequential(nn.LazyConv2d(8, 3, padding=1), nn.ReLU()) for _ in range(3)])
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.LazyLinear(10))
+
+    def forward(self, x):
+        x = self.stem(x)
+        for blk in self.blocks:
+            x = x + blk(x)
+        return self.head(x.reshape(x.shape[0], 8, x.shape[2], x.shape[3]))
+
+
+class GateNet(nn.Module):
+    """Control flow on the data: torch.fx cannot trace it."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3)
+        self.a, self.b = nn.ReLU(), nn.Tanh()
+        self.pool = nn.Sequential(nn.MaxPool2d(2), nn.Flatten())
+        self.fc = nn.LazyLinear(2)
+
+    def forward(self, x):
+        x = self.conv(x)
+        x = self.a(x) if x.mean() > -100 else self.b(x)
+        return self.fc(self.pool(x))
+
+
+class Shared(nn.Module):
+    """One layer called twice, and a parameter used directly."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 2, 3, padding=1)
+        self.scale = nn.Parameter(torch.ones(1, 2, 1, 1))
+
+    def forward(self, x):
+        return self.conv(torch.relu(self.conv(x))) * self.scale
+
+
+def test_a_loop_over_a_modulelist_is_traced():
+    model = seeded(LoopNet)
+    g = graph(model, (2, 1, 8, 8))
+    top = g["graphs"][""]
+    assert g["start"] == "" and top["mode"] == "fx"
+    assert [n["name"] for n in top["nodes"] if n["kind"] == "module"] == \
+        ["stem", "blocks.0", "blocks.1", "blocks.2", "head"]
+    assert [n["label"] for n in top["nodes"] if n["kind"] == "function"] == ["add"] * 3 + ["reshape"]
+    # each add reads its block's output and the block's input (the skip)
+    for i in range(3):
+        add = [n for n in top["nodes"] if n["kind"] == "function"][i]
+        blk = index_of(top, name=f"blocks.{i}")
+        into = sorted(a for a, b in top["edges"] if b == top["nodes"].index(add))
+        assert blk in into and [a for a, b in top["edges"] if b == blk][0] in into
+    assert set(g["graphs"]) == {"", "blocks.0", "blocks.1", "blocks.2", "head"}
+    assert node(top, name="head")["block"] == "head"
+    # x.shape[0] and the like are no boxes; the reshape is, fed by the last add only
+    reshape = index_of(top, name="reshape")
+    assert [top["nodes"][a]["id"] for a, b in top["edges"] if b == reshape] == ["add_2"]
+    assert len(top["nodes"]) == 11  # input, stem, 3 × (block, add), reshape, head, output
+    assert g["params"] == d2l.num_params(model) and g["macs"] == d2l.count_macs(model, (2, 1, 8, 8))
+    w = ArchitectureView(model, (2, 1, 8, 8), block="blocks.1")
+    assert w.status().startswith("LoopNet › blocks.1 (Sequential): 2 layers, 584 parameters")
+
+
+def test_control_flow_fx_cannot_trace_falls_back_to_the_call_order():
+    model = seeded(GateNet)
+    g = graph(model, (2, 1, 8, 8))
+    top = g["graphs"][""]
+    assert top["mode"] == "calls"
+    assert "torch.fx cannot trace GateNet.forward" in top["note"]
+    assert "control flow" in top["note"] and "order they were called" in top["note"]
+    assert [n["name"] for n in top["nodes"]] == ["input", "conv", "a", "pool", "fc", "output"]
+    assert top["edges"] == [[i, i + 1] for i in range(5)]
+    assert [n["shape"] for n in top["nodes"]] == [[2, 1, 8, 8], [2, 4, 6, 6], [2, 4, 6, 6],
+                                                   [2, 36], [2, 2], [2, 2]]
+    assert g["params"] == d2l.num_params(model)
+    assert g["graphs"]["pool"]["mode"] == "fx"  # the blocks inside are traced as usual
+    w = ArchitectureView(model, (2, 1, 8, 8))
+    assert "drawn as the chain of its layers" in w.status()
+    assert repr(w).endswith("(drawn in call order: torch.fx cannot trace it))")
+
+
+def test_a_layer_called_twice_and_a_parameter_used_directly():
+    model = seeded(Shared)
+    g = graph(model, (1, 2, 5, 5))
+    top = g["graphs"][""]
+    convs = [n for n in top["nodes"] if n["name"] == "conv"]
+    assert [n["params"] for n in convs] == [38, 0] and convs[1]["call"] == 2
+    assert [n["macs"] for n in convs] == [2 * 25 * 18] * 2
+    scale = node(top, kind="attr")
+    assert scale["params"] == 2 and scale["shape"] == [1, 2, 1, 1]
+    assert g["params"] == d2l.num_params(model) == 40
+    assert g["macs"] == d2l.count_macs(model, (1, 2, 5, 5))
+    mul = node(top, name="mul")
+    assert sorted(top["nodes"][a]["id"] for a, b in top["edges"]
+                  if b == top["nodes"].index(mul)) == sorted([convs[1]["id"], scale["id"]])
+
+
+class Chatty(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+
+    def forward(self, x):
+        print("forward got", tuple(x.shape))
+        return self.conv(x)
+
+
+def test_a_print_in_forward_shows_once_with_real_shapes(capsys):
+    graph(Chatty(), (1, 1, 5, 5))
+    assert capsys.readouterr().out == "forward got (1, 1, 5, 5)\n"  # not Proxy(...), not twice
+
+
+def test_a_single_layer_and_a_depth_limit():
+    g = graph(nn.Conv2d(1, 3, 3), (1, 1, 5, 5))
+    assert [n["kind"] for n in g["graphs"][""]["nodes"]] == ["input", "module", "output"]
+    assert g["params"] == 30 and g["macs"] == 3 * 9 * 9
+    model = seeded(models.GoogleNet)
+    g = graph(model, (1, 1, 96, 96), max_depth=1)
+    assert set(g["graphs"]) == {"", "0", "1", "2", "3", "4"}
+    inception = node(g["graphs"]["2"], name="0")
+    assert "block" not in inception and "max_depth=1" in inception["closed"]
+    small = graph(model, (1, 1, 96, 96), max_nodes=30)
+    assert sum(len(lvl["nodes"]) for lvl in small["graphs"].values()) < 60
+    for lvl in small["graphs"].values():
+        assert all(n["block"] in small["graphs"] for n in lvl["nodes"] if "block" in n)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["conv", "conv_s2", "pool", "relu", "bn"]), min_size=1,
+                max_size=6), st.integers(8, 20))
+def test_a_random_chain_has_the_shapes_of_its_forward(kinds, size):
+    make = {"conv": lambda: nn.LazyConv2d(3, 3, padding=1),
+            "conv_s2": lambda: nn.LazyConv2d(2, 3, 2, padding=1),
+            "pool": lambda: nn.MaxPool2d(2, ceil_mode=True), "relu": nn.ReLU,
+            "bn": nn.LazyBatchNorm2d}
+    net = seeded(lambda: nn.Sequential(*(make[k]() for k in kinds), nn.Flatten(),
+                                       nn.LazyLinear(4)))
+    side = size
+    for i, k in enumerate(kinds):  # a 1×1 map cannot be pooled: use a ReLU there
+        if k == "pool" and side < 2:
+            net[i] = nn.ReLU()
+        side = (side + 1) // 2 if k in ("pool", "conv_s2") and side >= 2 else side
+    g = graph(net, (1, 2, size, size))
+    shapes, x = [], torch.zeros(1, 2, size, size)
+    with torch.no_grad():
+        for layer in net.eval():
+            x = layer(x)
+            shapes.append(list(x.shape))
+    level = g["graphs"][""]
+    assert [n["shape"] for n in level["nodes"] if n["kind"] == "module"] == shapes
+    assert g["params"] == d2l.num_params(net)
+
+
+# ============================================================ bad arguments
+
+@pytest.mark.parametrize("args, error, words", [
+    (([1, 2], (1, 1, 28, 28)), TypeError, "graph: module must be an nn.Module, got list"),
+    ((models.LeNet, (1, 1, 28, 28)), TypeError, "got the class LeNet; make one first, e.g. LeNet()"),
+    ((nn.ReLU(), torch.zeros(1, 1, 4, 4)), TypeError, "got a tensor of shape (1, 1, 4, 4); pass X.shape"),
+    ((nn.ReLU(), 28), TypeError, "such as (1, 1, 28, 28)"),
+    ((nn.ReLU(), (1, 0, 28, 28)), ValueError, "X_shape must be a tuple of positive ints"),
+    ((nn.ReLU(), "28x28"), ValueError, "X_shape must be a tuple of positive ints"),
+    ((nn.ReLU(), (28,)), ValueError, "X_shape must start with a batch size"),
+])
+def test_bad_arguments_name_the_argument_and_the_fix(args, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        graph(*args)
+
+
+def test_a_model_that_fails_on_the_shape_names_the_layer():
+    model = seeded(models.LeNet)
+    graph(model, (1, 1, 28, 28))  # its lazy layers now expect 28×28 images
+    with pytest.raises(ValueError, match=re.escape(
+            "ArchitectureView: layer net.7 (Linear(in_features=400, out_features=120, "
+            "bias=True)) cannot take an input of shape (1, 576)")) as info:
+        ArchitectureView(model, (1, 1, 32, 32))
+    assert "check X_shape=(1, 1, 32, 32)" in str(info.value)
+    block = models.Residual(8)
+    with pytest.raises(ValueError, match=re.escape(
+            "graph: Residual.forward itself (not one of its layers) cannot take an input of "
+            "shape (1, 3, 6, 6): RuntimeError")):
+        graph(block, (1, 3, 6, 6))
+    nested = nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Conv2d(5, 4, 3)))
+    with pytest.raises(ValueError, match=re.escape("layer 0.1 (Conv2d(5, 4, kernel_size=(3, 3)")):
+        graph(nested, (1, 3, 8, 8))
+
+
+@pytest.mark.parametrize("args, kwargs, error, words", [
+    ((nn.ReLU(),), {}, TypeError, "ArchitectureView: pass the input shape too"),
+    ((nn.ReLU(), (1, 2)), dict(block="0"), ValueError, "there is no block '0'"),
+    ((nn.Sequential(nn.Sequential(nn.ReLU()), nn.ReLU()), (1, 2)), dict(block="1"), ValueError,
+     "'1' is a ReLU with no layers inside"),
+    ((nn.Sequential(nn.Sequential(nn.ReLU())), (1, 2)), dict(block=1.0), TypeError,
+     "block must be a module path such as '2.0'"),
+    ((nn.ReLU(), (1, 2)), dict(max_depth=-1), ValueError, "max_depth must be at least 0"),
+])
+def test_widget_bad_arguments(args, kwargs, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        ArchitectureView(*args, **kwargs)
+
+
+# ============================================================ the widget
+
+def test_widget_state_status_and_blocks(book):
+    model, shape, _ = book["NiN"]
+    w = ArchitectureView(model, shape)
+    assert w.status() == "NiN: 10 blocks, 1,992,166 parameters, 762.3M MACs per image"
+    assert repr(w) == f"ArchitectureView({w.status()})"
+    assert (w.title, w.start, w.block) == ("NiN", "net", "")
+    w.block = 0  # an index of net means its path
+    assert w.block == "0"
+    assert w.status() == "NiN › 0 (Sequential): 6 layers, 30,336 parameters, 87.6M MACs per image"
+    w.set_state({"block": "7"})
+    assert w.level()["nodes"][1]["label"] == "Conv2d 10, 3×3, pad 1"
+    with pytest.raises(ValueError, match="'1' is a MaxPool2d with no layers inside"):
+        w.block = "1"
+    assert w.block == "7"
+    lenet = ArchitectureView(book["LeNet"][0], (1, 1, 28, 28))
+    assert lenet.status() == "LeNet: 12 layers, 61,706 parameters, 416.5K MACs per image"
+
+
+def test_saved_state_is_small(book, capsys):
+    sizes = {}
+    for name, (model, shape, _) in book.items():
+        w = ArchitectureView(model, shape)
+        sizes[name] = len(json.dumps(w.get_state(), default=str))
+        assert sizes[name] < 100_000, (name, sizes[name])
+    with capsys.disabled():
+        print("\nArchitectureView state bytes:", sizes)
+
+
+def test_human_numbers():
+    cases = {0: "0", 999: "999", 1000: "1.0K", 1049: "1.0K", 1050: "1.1K", 999_949: "999.9K",
+             999_950: "1000.0K", 1_250_000: "1.3M", 762_297_352: "762.3M",
+             7_547_232_256: "7.55G", 1_005_000_000: "1.01G"}
+    assert {n: _human(n) for n in cases} == cases
+
+
+# ============================================================ the page (Node)
+
+@needs_node
+def test_inception_branches_are_laid_out_side_by_side(book):
+    _, _, g = book["GoogleNet"]
+    level = g["graphs"]["2.0"]
+    w = ArchitectureView._example()
+    lay = run_js(w, "return m.archLayout(payload.level);", {"level": level})
+    box = {n["id"]: b for n, b in zip(level["nodes"], lay["nodes"])}
+    branches = [["b1_1", "relu"], ["b2_1", "relu_1", "b2_2", "relu_2"],
+                ["b3_1", "relu_3", "b3_2", "relu_4"], ["b4_1", "b4_2", "relu_5"]]
+    firsts = [box[b[0]] for b in branches]
+    assert len({b["y"] for b in firsts}) == 1 and len({b["layer"] for b in firsts}) == 1
+    xs = [b["x"] for b in firsts]
+    assert xs == sorted(xs) and len(set(xs)) == 4
+    assert all(b["x"] >= a["x"] + a["w"] for a, b in zip(firsts, firsts[1:]))  # no overlap
+    for branch in branches:  # each branch keeps its column, top to bottom
+        assert len({box[i]["x"] for i in branch}) == 1
+        ys = [box[i]["y"] for i in branch]
+        assert ys == sorted(ys) and box["x"]["y"] < ys[0] and ys[-1] < box["cat"]["y"]
+    assert box["cat"]["y"] < box["output"]["y"]
+    # the first branch's edge to the cat runs down its own column past the other branches
+    edge = next(e for e in lay["edges"] if level["nodes"][e["from"]]["id"] == "relu"
+                and level["nodes"][e["to"]]["id"] == "cat")
+    column = box["relu"]["x"] + box["relu"]["w"] / 2
+    assert len(edge["points"]) > 2 and all(p[0] == column for p in edge["points"][:-1])
+    # no two boxes overlap
+    for a in lay["nodes"]:
+        for b in lay["nodes"]:
+            if a is not b and a["y"] == b["y"]:
+                assert a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+
+
+@needs_node
+def test_residual_skip_runs_beside_the_block(book):
+    _, _, g = book["ResNet18"]
+    w = ArchitectureView._example()
+    out = run_js(w, "return [m.archLayout(payload.a), m.archLayout(payload.b)];",
+                 {"a": g["graphs"]["b3.0"], "b": g["graphs"]["b3.1"]})
+    for level, lay in zip((g["graphs"]["b3.0"], g["graphs"]["b3.1"]), out):
+        box = {n["id"]: b for n, b in zip(level["nodes"], lay["nodes"])}
+        main = ["conv1", "bn1", "relu", "conv2", "bn2"]
+        assert len({box[i]["x"] for i in main}) == 1
+        if "conv3" in box:  # the 1×1 conv sits right of conv1, beside the main path
+            assert box["conv3"]["layer"] == box["conv1"]["layer"]
+            assert box["conv3"]["x"] > box["conv1"]["x"]
+        skip = next(e for e in lay["edges"] if level["nodes"][e["to"]]["id"] == "add"
+                    and level["nodes"][e["from"]]["id"] in ("x", "conv3"))
+        xs = {p[0] for p in skip["points"][1:-1]}
+        assert len(xs) == 1 and xs.pop() > box["conv1"]["x"] + box["conv1"]["w"] / 2
+
+
+@needs_node
+def test_a_long_chain_wraps_into_columns(book):
+    w = ArchitectureView._example()
+    levels = {name: book[name][2]["graphs"][""] for name in ("AlexNet", "LeNet", "ResNet18")}
+    out = run_js(w, "return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, m.archLayout(v)]));",
+                 levels)
+    alex = out["AlexNet"]
+    assert len(alex["nodes"]) == 23 and [b["slot"] for b in alex["nodes"]] == [0] * 12 + [1] * 11
+    for a, b in zip(alex["nodes"], alex["nodes"][1:]):  # top to bottom, then the next column
+        assert (b["y"] > a["y"] and b["x"] == a["x"]) or (b["x"] > a["x"] + a["w"] and b["y"] < a["y"])
+    assert alex["height"] < 12 * 70 and alex["width"] > 2 * alex["nodes"][0]["w"]
+    for e in alex["edges"]:  # each edge leaves the bottom of one box and enters the top of the next
+        a, b = alex["nodes"][e["from"]], alex["nodes"][e["to"]]
+        assert e["to"] == e["from"] + 1
+        assert e["points"][0] == [a["x"] + a["w"] / 2, a["y"] + a["h"]]
+        assert e["points"][-1] == [b["x"] + b["w"] / 2, b["y"]]
+    assert {b["slot"] for b in out["LeNet"]["nodes"]} == {0, 1}  # 14 boxes: two columns of 7
+    assert {b["slot"] for b in out["ResNet18"]["nodes"]} == {0}  # 8 boxes: one column
+
+
+@needs_node
+def test_page_status_and_helpers_match_python(book):
+    w = ArchitectureView._example()
+    cases = [(name, g["title"], key) for name, (_, _, g) in book.items()
+             for key in list(g["graphs"])[:4]]
+    payload = {name: g["graphs"] for name, (_, _, g) in book.items()}
+    out = run_js(w, """
+        return {
+          status: payload.cases.map(([name, title, key]) => m.archStatus(title, payload.graphs[name], key)),
+          human: payload.numbers.map(m.archHuman),
+          shapes: [m.archShape([1, 64, 56, 56]), m.archShape([1, 10]), m.archShape([[1, 2, 3], [1, 4]]), m.archShape(null)],
+          trail: m.archTrail(payload.graphs.GoogleNet, "2.0"),
+        };""", {"cases": cases, "graphs": payload,
+                "numbers": [0, 999, 1050, 999_950, 1_250_000, 762_297_352, 7_547_232_256]})
+    assert out["status"] == [status_text(title, payload[name], key) for name, title, key in cases]
+    assert out["human"] == [_human(n) for n in (0, 999, 1050, 999_950, 1_250_000, 762_297_352,
+                                                 7_547_232_256)]
+    assert out["shapes"] == ["64×56×56", "10", "(2×3), (4)", ""]
+    assert out["trail"] == ["", "2", "2.0"]
+
+
+def test_javascript_follows_the_conventions():
+    js = (WIDGETS / "architecture.js").read_text(encoding="utf-8")
+    code = re.sub(r"//[^\n]*", "", js)
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", code)
+    assert not re.search(r"^\s*import\s|\bimport\(|\brequire\(|https?:", code, re.M)
+    assert re.search(r"export default \{ render \}", code)
+    assert 'd2lRoot(el, "architecture-view")' in code and ArchitectureView.testid == "architecture-view"
+    assert "d2l-status" in code and "return stop" in code
+    assert ArchitectureView._esm.endswith(js) and "function d2lRoot" in ArchitectureView._esm
+
+
+# ============================================================ the page (a real browser)
+
+def _chromium():
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium")):
+        if candidate and pathlib.Path(candidate).is_file():
+            return candidate
+    return None
+
+
+PAGE = """<!doctype html><html><body><div id="w"></div>
+<script type="application/json" id="state">STATE</script>
+<script type="text/plain" id="esm">ESM</script>
+<script type="module">
+const state = JSON.parse(document.getElementById('state').textContent);
+const listeners = {};
+const model = { get: (k) => state[k],
+  set: (k, v) => { state[k] = v; (listeners['change:' + k] || []).forEach((f) => f()); },
+  save_changes: () => { window.saved = (window.saved || 0) + 1; },
+  on: (n, f) => { (listeners[n] = listeners[n] || []).push(f); },
+  off: (n, f) => { listeners[n] = (listeners[n] || []).filter((g) => g !== f); } };
+const src = document.getElementById('esm').textContent;
+const mod = await import(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+window.stop = mod.default.render({ model, el: document.getElementById('w') });
+window.listeners = listeners; window.state = state; window.ready = true;
+</script></body></html>"""
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed")
+def test_hover_open_and_go_back_in_a_browser(book):
+    pytest.importorskip("playwright")
+    from playwright.sync_api import sync_playwright
+
+    model, shape, _ = book["GoogleNet"]
+    w = ArchitectureView(model, shape, block="2")
+    state = json.dumps({k: getattr(w, k) for k in ("title", "start", "graphs", "block")})
+    html = PAGE.replace("STATE", state.replace("</", "<\\/")).replace(
+        "ESM", w._esm.replace("</", "<\\/"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.set_content(html)
+            page.wait_for_function("window.ready === true")
+            root = page.locator('.d2l-widget[data-testid="architecture-view"]')
+            assert root.count() == 1
+            status = root.locator(".d2l-status")
+            assert status.inner_text() == w.status()
+            inception = page.locator('[data-node="_0"]')
+            where = page.locator('[data-testid="arch-svg"]').bounding_box()
+            inception.hover()
+            assert page.locator('[data-testid="arch-svg"]').bounding_box() == where  # nothing moved
+            detail = page.locator('[data-testid="arch-detail"]').text_content()
+            assert "Inception output shape:\t torch.Size([1, 256, 12, 12])" in detail
+            assert "163,696 parameters" in detail and "23,519,232 MACs" in detail
+            inception.click()
+            assert root.get_attribute("data-block") == "2.0"
+            w.block = "2.0"
+            assert status.inner_text() == w.status()
+            assert page.locator("[data-node]").count() == len(w.level()["nodes"])
+            page.locator('[data-testid="arch-crumb-1"]').click()  # back up to b3
+            assert root.get_attribute("data-block") == "2"
+            page.locator('[data-node="_1"]').focus()  # the keyboard: focus shows, Enter opens
+            assert "2.1 (Inception)" in page.locator('[data-testid="arch-detail"]').text_content()
+            page.keyboard.press("Enter")
+            assert root.get_attribute("data-block") == "2.1"
+            page.locator('[data-testid="arch-block"]').select_option("")
+            assert status.inner_text().startswith("GoogleNet: 6 blocks")
+            assert page.evaluate("window.saved") == 4
+            page.evaluate("window.stop()")
+            assert page.evaluate(
+                "Object.values(window.listeners).reduce((t, l) => t + l.length, 0)") == 0
+            assert errors == []
+        finally:
+            browser.close()
