@@ -24,5 +24,11 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
 fi
 pip_install -r requirements.txt
 pip_install --no-deps -e .
+# Colab ships ipywidgets 7.7: tests/test_ipywidgets7.py renders every widget with it
+# too, from this folder put first on a child Python's path (the venv keeps 8).
+if [ ! -d "$VENV/ipywidgets7/ipywidgets" ]; then
+    pip_install --no-deps --target "$VENV/ipywidgets7" "ipywidgets==7.7.*" \
+        "widgetsnbextension~=3.6" "jupyterlab_widgets>=1,<2" ipython_genutils
+fi
 # The HTML book serves its own JavaScript (widgets, MathJax): fetch it once.
 "$PY" scripts/fetch_widget_js.py
