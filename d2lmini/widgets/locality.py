@@ -1,0 +1,450 @@
+"""`LocalityView`: a dense layer vs a convolution on the same image (d2l §7.1).
+
+Both layers map an h×w image to an h×w output. The dense layer
+(``nn.Linear(h*w, h*w, bias=False)``, PyTorch's default initialisation from
+a fixed seed) gives every output unit its own h·w weights, one per pixel;
+the convolution (one odd-sized kernel, 3×3 by default, with "same" padding
+``kernel // 2``, no bias) gives every unit the same few weights, applied to
+the pixels around it. The page shows, for a selected unit, which pixels it
+depends on and with which weights (locality and weight sharing), and, for
+a shift of the input (zeros come in at the border, nothing wraps around),
+whether each output moves with the input (translation equivariance).
+
+The page computes everything itself from the saved state (the book has no
+kernel): the shifted image, both outputs, the weight maps and the counts.
+The plain functions below are their Python mirrors; the tests check them
+against ``nn.Linear`` / ``F.conv2d`` and against the JavaScript.
+
+The dense weights are saved quantized to 8 bits between their min and max
+(base64, about 51 KB for 14×14); the page and `LocalityView.dense_weight`
+both use these de-quantized values, which are within half a step
+(``(max - min) / 510``) of the seeded ``nn.Linear``'s.
+"""
+import base64
+import functools
+
+import numpy as np
+import torch
+import traitlets
+from torch import nn
+from torch.nn import functional as F
+
+from ._base import CourseWidget, as_image, as_pair, check_cell, check_choice
+
+__all__ = ["LocalityView", "PRESETS", "shift_image", "dense_init", "quantize", "dequantize",
+           "dense_forward", "conv_same", "away_from_border", "equivariance", "layer_counts",
+           "status_lines"]
+
+WIDGET = "LocalityView"
+MAX_SIDE = 16          # (h*w)^2 dense weights go into the page: 65,536 at 16×16
+MIN_SIDE = 2
+MAX_KERNEL_SIDE = 7
+MAX_SHIFT = 3
+DEFAULT_SIDE = 14      # Fashion-MNIST's 28×28 averaged over 2×2 blocks
+#: Two outputs count as equal within this relative tolerance (the page uses the same).
+RTOL = 1e-9
+
+#: Built-in kernels: name -> (label shown in the menu, kernel rows). "random" is
+#: added per widget (nn.Conv2d's default initialisation from the widget's seed).
+PRESETS = {
+    "vertical_edge": ("vertical edge (Sobel, as in §7.1)",
+                      [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]),
+    "horizontal_edge": ("horizontal edge (Sobel)",
+                        [[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]),
+    "blur": ("blur (3×3 box)", [[0.1111] * 3 for _ in range(3)]),
+    "identity": ("identity", [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
+}
+
+
+# ---------------------------------------------------------------- Python mirrors
+
+def shift_image(X, shift):
+    """``X`` (h, w) moved ``dy`` rows down and ``dx`` columns right (negative: up, left).
+
+    What leaves the image is dropped and zeros come in at the opposite
+    border (nothing wraps around, unlike ``torch.roll``).
+    """
+    dy, dx = shift
+    h, w = X.shape
+    out = torch.zeros_like(X)
+    if abs(dy) >= h or abs(dx) >= w:
+        return out
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        X[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def dense_init(n_in, n_out, seed=0):
+    """The weight (n_out, n_in) of ``nn.Linear(n_in, n_out)`` made right after
+    ``torch.manual_seed(seed)`` (PyTorch's default init), without touching the global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.Linear(n_in, n_out, bias=False).weight.detach().clone()
+
+
+def random_kernel(seed=0, size=3):
+    """``nn.Conv2d(1, 1, size)``'s weight right after ``torch.manual_seed(seed)``,
+    rounded to 4 decimals."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        K = nn.Conv2d(1, 1, size, bias=False).weight.detach()[0, 0]
+    return [[round(float(v), 4) + 0.0 for v in row] for row in K.tolist()]
+
+
+def quantize(W):
+    """A weight matrix as the page stores it: {"shape", "range": [lo, hi], "data": base64 uint8}."""
+    W = W.detach().cpu().double()
+    lo, hi = float(W.min()), float(W.max())
+    scale = hi - lo if hi > lo else 1.0
+    q = torch.clamp(torch.round((W - lo) / scale * 255), 0, 255).to(torch.uint8)
+    return {"shape": list(W.shape), "range": [lo, hi],
+            "data": base64.b64encode(q.numpy().tobytes()).decode("ascii")}
+
+
+def dequantize(stored):
+    """The float64 matrix the page decodes from `quantize`'s dict: lo + q / 255 * (hi - lo)."""
+    lo, hi = stored["range"]
+    raw = torch.frombuffer(bytearray(base64.b64decode(stored["data"])), dtype=torch.uint8)
+    return (lo + raw.double() / 255 * (hi - lo)).reshape(stored["shape"])
+
+
+def dense_forward(W, X):
+    """The dense layer's output map: ``W @ X.flatten()`` reshaped to ``X``'s (h, w)."""
+    return (W.double() @ X.double().reshape(-1)).reshape(X.shape)
+
+
+def conv_same(X, K):
+    """Cross-correlation of ``X`` (h, w) with ``K`` (kh, kw), both sides odd, zero
+    padding ``(kh // 2, kw // 2)``: the output has ``X``'s shape, as
+    ``F.conv2d(X[None, None], K[None, None], padding=(kh // 2, kw // 2))``."""
+    from .. import ops
+
+    kh, kw = K.shape
+    padded = F.pad(X.double(), (kw // 2, kw // 2, kh // 2, kh // 2))
+    return ops.corr2d(padded, K.double())
+
+
+def away_from_border(shape, kernel_shape, shift):
+    """(rows, columns) ranges of the units "away from the border" for ``shift``.
+
+    Unit (i, j) is away from the border when its kernel window lies inside
+    the image both where it is and where it was before the shift, (i - dy,
+    j - dx): there a convolution sees exactly the pixels it saw before, so
+    its output must equal the unshifted output moved by the shift. The
+    ranges may be empty (a large shift or kernel on a small image).
+    """
+    ranges = []
+    for n, k, s in zip(shape, kernel_shape, shift):
+        p = k // 2
+        ranges.append(range(max(p, p + s), min(n - p, n - p + s)))
+    return tuple(ranges)
+
+
+def _same(a, b):
+    return (a - b).abs() <= RTOL * (1 + a.abs() + b.abs())
+
+
+def equivariance(X, W, K, shift):
+    """What shifting the image by ``shift`` does to both layers (what the page's second line says).
+
+    Compares each layer's output for the shifted image with its output for
+    the original image moved by the same shift (zeros brought in), unit by
+    unit (equal within a relative 1e-9). Returns a dict: ``interior``
+    (how many units are away from the border, `away_from_border`), ``units``
+    (all of them), ``conv_equal`` / ``dense_equal`` (equal units away from
+    the border), ``conv_equal_all`` / ``dense_equal_all`` (equal units
+    anywhere), and the tensors ``shifted``, ``conv``, ``dense`` (outputs
+    for the shifted image) and ``conv_moved``, ``dense_moved``.
+    """
+    X = X.double()
+    Xs = shift_image(X, shift)
+    rows, cols = away_from_border(X.shape, K.shape, shift)
+    out = {"shifted": Xs, "units": X.numel(), "interior": len(rows) * len(cols)}
+    layers = {"conv": lambda x: conv_same(x, K), "dense": lambda x: dense_forward(W, x)}
+    for name, layer in layers.items():
+        new, moved = layer(Xs), shift_image(layer(X), shift)
+        same = _same(new, moved)
+        out[name], out[f"{name}_moved"] = new, moved
+        out[f"{name}_equal_all"] = int(same.sum())
+        out[f"{name}_equal"] = int(same[rows.start:rows.stop, cols.start:cols.stop].sum()) \
+            if len(rows) and len(cols) else 0
+    return out
+
+
+def layer_counts(shape, kernel_shape):
+    """Weights and connections of both layers for an image of ``shape`` (biases left out)."""
+    pixels = shape[0] * shape[1]
+    taps = kernel_shape[0] * kernel_shape[1]
+    return {"pixels": pixels, "outputs": pixels, "dense_weights": pixels * pixels,
+            "dense_sees": pixels, "conv_weights": taps, "conv_sees": taps}
+
+
+def _plural(n, word):
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def status_lines(counts, shift, eq=None):
+    """The page's status text: the counts, and (when shifted) what the shift did.
+
+    ``eq``: `equivariance`'s counts for ``shift`` (needed unless the shift is (0, 0)).
+    """
+    c = counts
+    lines = [f"dense: {_plural(c['dense_weights'], 'weight')}, every output sees all "
+             f"{_plural(c['dense_sees'], 'pixel')}; convolution: "
+             f"{_plural(c['conv_weights'], 'weight')} shared by all "
+             f"{_plural(c['outputs'], 'output')}, each sees {_plural(c['conv_sees'], 'pixel')}"]
+    dy, dx = shift
+    if (dy, dx) == (0, 0):
+        lines.append("no shift: set a shift to move the input and compare the outputs")
+        return lines
+    head = f"shift ({dy}, {dx}): "
+    n = eq["units"]
+    if eq["interior"]:
+        lines.append(
+            f"{head}the convolution's output moves with the input: at {eq['conv_equal']} of the "
+            f"{eq['interior']} units away from the border ({eq['conv_equal_all']} of all {n}) it "
+            f"equals the unshifted output moved by ({dy}, {dx}); the dense output does so at "
+            f"{eq['dense_equal']} of {eq['interior']} ({eq['dense_equal_all']} of {n})")
+    else:
+        lines.append(
+            f"{head}no unit is away from the border at this shift; the convolution's output "
+            f"equals the unshifted output moved by ({dy}, {dx}) at {eq['conv_equal_all']} of "
+            f"{n} units, the dense output at {eq['dense_equal_all']} of {n}")
+    return lines
+
+
+# ---------------------------------------------------------------- the widget
+
+@functools.lru_cache(maxsize=1)
+def _default_image():
+    """Fashion-MNIST validation image 0 (an ankle boot), averaged over 2×2 blocks to 14×14."""
+    from ..data import FashionMNIST  # imported late: reading the files takes a moment
+
+    data = FashionMNIST(batch_size=1, n_train=1, n_val=1)
+    label = data.text_labels([int(data.val.targets[0])])[0]
+    image = F.avg_pool2d(data.val.data[0].double()[None] / 255, 2)[0]
+    return image, f"Fashion-MNIST validation image 0 ({label}), 28×28 averaged to 14×14"
+
+
+def _rounded(rows, digits):
+    return [[round(float(v), digits) + 0.0 for v in row] for row in rows]
+
+
+def _check_image(value, state):
+    rows = as_image(value, "image", widget=WIDGET, min_side=MIN_SIDE)
+    h, w = len(rows), len(rows[0])
+    if h > MAX_SIDE or w > MAX_SIDE:
+        step = -(-max(h, w) // MAX_SIDE)
+        raise ValueError(
+            f"{WIDGET}: image is {h}×{w}, but at most {MAX_SIDE}×{MAX_SIDE} fits: the dense "
+            f"layer has one weight per (output, pixel) pair, {(h * w) ** 2:,} here, and all "
+            f"of them are saved into the page; downsample it first, e.g. "
+            f"F.avg_pool2d(image[None], {step})[0] or image[::{step}, ::{step}]")
+    # Rounded here, so the page and Python compute from exactly the same numbers.
+    return _rounded(rows, 3)
+
+
+def _check_label(value, state):
+    if not isinstance(value, str):
+        raise TypeError(f"{WIDGET}: image_label must be a string, got "
+                        f"{type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _check_kernel(value, state):
+    """A preset's name or a 2-D kernel with odd sides ≤ 7, as rows rounded to 4 decimals."""
+    presets = state["presets"]
+    if isinstance(value, str):
+        value = presets[check_choice(value, "kernel", list(presets), widget=WIDGET)]["kernel"]
+    rows = as_image(value, "kernel", widget=WIDGET, max_side=MAX_KERNEL_SIDE)
+    kh, kw = len(rows), len(rows[0])
+    if kh % 2 == 0 or kw % 2 == 0:
+        raise ValueError(f"{WIDGET}: kernel must have odd sides (1, 3, 5 or 7), so that padding "
+                         f"kernel // 2 keeps the output the image's size and the window is "
+                         f"centred on its unit; got {kh}×{kw}")
+    return _rounded(rows, 4)
+
+
+def _check_unit(value, state):
+    image = state["image"]
+    return check_cell(value, "unit", (len(image), len(image[0])), widget=WIDGET)
+
+
+def _check_shift(value, state):
+    return list(as_pair(value, "shift", widget=WIDGET, minimum=-MAX_SHIFT, maximum=MAX_SHIFT))
+
+
+def _dense(state):
+    n = len(state["image"]) * len(state["image"][0])
+    return quantize(dense_init(n, n, state["seed"]))
+
+
+def preset_of(kernel, presets):
+    """The key of the preset whose kernel is ``kernel`` (rows), else ``"custom"``."""
+    return next((key for key, p in presets.items() if p["kernel"] == kernel), "custom")
+
+
+class LocalityView(CourseWidget):
+    """A dense layer and a convolution side by side: locality, weight sharing, translation (§7.1).
+
+    ``image``: a 2-D tensor, numpy array or list of lists, from 2×2 to
+    16×16 (the dense layer has (h·w)² weights, all saved into the page),
+    kept rounded to 3 decimals; by default Fashion-MNIST validation image 0
+    averaged to 14×14. The dense layer is ``nn.Linear(h*w, h*w, bias=False)``
+    initialised as PyTorch does after ``torch.manual_seed(seed)`` (fixed
+    when the widget is made; a new image of another size gets new weights
+    from the same seed). ``kernel``: a preset's name (``"vertical_edge"``,
+    ``"horizontal_edge"``, ``"blur"``, ``"identity"``, ``"random"`` =
+    ``nn.Conv2d(1, 1, 3)``'s init from ``seed``) or a 2-D tensor with odd
+    sides up to 7, used with padding ``kernel // 2`` and no bias, so both
+    outputs have the image's size. ``unit``: the (row, column) of the output
+    unit whose weights are shown (default: the centre; a new image moves it
+    there). ``shift``: (dy, dx) in -3..3 (an int: both), how far the input
+    moves down and right; zeros come in at the border.
+
+    Click an output unit in the page to select it. The status line counts
+    weights and connections, and for a shift how many outputs equal the
+    unshifted output moved by the shift (`equivariance`).
+    """
+
+    _esm_file = "locality.js"
+    testid = "locality-view"
+
+    seed = traitlets.Int(0).tag(sync=True)
+    presets = traitlets.Dict().tag(sync=True)
+    max_shift = traitlets.Int(MAX_SHIFT).tag(sync=True)
+    image = traitlets.Any().tag(
+        sync=True, check=_check_image,
+        valid=(torch.rand(5, 7, generator=torch.Generator().manual_seed(0)), np.eye(2),
+               [[0.12345, 1, 0], [2, 3, 4]]),
+        invalid=(torch.ones(1, 4), torch.ones(17, 3), torch.ones(6), "cat",
+                 torch.full((4, 4), float("nan"))))
+    image_label = traitlets.Any("input").tag(
+        sync=True, check=_check_label, follows=("image",),
+        valid=("a boot",), invalid=(3, ["a boot"]))
+    kernel = traitlets.Any().tag(
+        sync=True, check=_check_kernel,
+        valid=("blur", "random", torch.tensor([[0.5]]), np.eye(3), [[1, 2, 3]], torch.ones(5, 5)),
+        invalid=("edge", torch.ones(2, 2), torch.ones(9, 9), torch.ones(3), torch.ones(3, 3, 3)))
+    unit = traitlets.Any().tag(
+        sync=True, check=_check_unit, follows=("image",),
+        default=lambda state: [len(state["image"]) // 2, len(state["image"][0]) // 2],
+        valid=((0, 0), [13, 2], torch.tensor([1, 3])), invalid=((14, 0), 3, (0, 1.5)))
+    shift = traitlets.Any((0, 0)).tag(
+        sync=True, check=_check_shift,
+        valid=((0, 2), 1, [-3, 3], torch.tensor([2, -1]), np.array([0, -3])),
+        invalid=((4, 0), (0.5, 0), "1", (1, 2, 3), (0, -4)))
+    dense = traitlets.Dict().tag(sync=True, default=_dense, follows=("image",))
+
+    def __init__(self, image=None, kernel="vertical_edge", *, unit=None, shift=(0, 0),
+                 image_label=None, seed=0):
+        if image is None:
+            image, default_label = _default_image()
+            image = image.clone()
+            image_label = default_label if image_label is None else image_label
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"{WIDGET}: seed must be an int, got {seed!r} ({type(seed).__name__})")
+        presets = {key: {"label": text, "kernel": rows} for key, (text, rows) in PRESETS.items()}
+        presets["random"] = {"label": f"random (nn.Conv2d init, seed {seed})",
+                             "kernel": random_kernel(seed)}
+        super().__init__(seed=seed, presets=presets, max_shift=MAX_SHIFT, image=image,
+                         image_label=image_label, kernel=kernel, unit=unit, shift=shift)
+
+    # ------------------------------------------------------ what the page shows
+
+    @property
+    def preset(self):
+        """The preset the kernel equals, or ``"custom"``; set it to load that preset's kernel."""
+        return preset_of(self.kernel, self.presets)
+
+    @preset.setter
+    def preset(self, name):
+        self.kernel = name
+
+    def image_tensor(self):
+        """The (unshifted) image as a float64 tensor (h, w)."""
+        return torch.tensor(self.image, dtype=torch.float64)
+
+    def kernel_tensor(self):
+        """The convolution's kernel as a float64 tensor (kh, kw)."""
+        return torch.tensor(self.kernel, dtype=torch.float64)
+
+    def dense_weight(self):
+        """The dense weights the page uses (de-quantized), float64 (h*w outputs, h*w pixels)."""
+        return dequantize(self.dense)
+
+    def dense_layer(self):
+        """An ``nn.Linear(h*w, h*w, bias=False)`` holding `dense_weight` (float64)."""
+        W = self.dense_weight()
+        layer = nn.Linear(W.shape[1], W.shape[0], bias=False).double()
+        with torch.no_grad():
+            layer.weight.copy_(W)
+        return layer
+
+    def conv_layer(self):
+        """An ``nn.Conv2d(1, 1, kernel, padding=kernel // 2, bias=False)`` holding the kernel
+        (float64)."""
+        K = self.kernel_tensor()
+        kh, kw = K.shape
+        layer = nn.Conv2d(1, 1, (kh, kw), padding=(kh // 2, kw // 2), bias=False).double()
+        with torch.no_grad():
+            layer.weight.copy_(K[None, None])
+        return layer
+
+    def _shift(self, shift):
+        return self.shift if shift is None else _check_shift(shift, {})
+
+    def shifted(self, shift=None):
+        """The image moved by ``shift`` (default: the current one): the page's input panel."""
+        return shift_image(self.image_tensor(), self._shift(shift))
+
+    def dense_output(self, shift=None):
+        """The dense layer's (h, w) output for the image moved by ``shift`` (default: current)."""
+        return dense_forward(self.dense_weight(), self.shifted(shift))
+
+    def conv_output(self, shift=None):
+        """The convolution's (h, w) output for the image moved by ``shift`` (default: current)."""
+        return conv_same(self.shifted(shift), self.kernel_tensor())
+
+    def unit_weights(self, unit=None):
+        """The weights ``unit`` (default: the selected one) gives each pixel, as two (h, w) maps.
+
+        The dense map is the unit's row of `dense_weight`, every pixel its own
+        weight. The convolution's map is the same layer written as a dense
+        one (§7.1.2): the kernel placed around the unit, zero elsewhere.
+        """
+        h, w = len(self.image), len(self.image[0])
+        i, j = self.unit if unit is None else check_cell(unit, "unit", (h, w), widget=WIDGET)
+        dense = self.dense_weight()[i * w + j].reshape(h, w)
+        K = self.kernel_tensor()
+        kh, kw = K.shape
+        conv = torch.zeros(h, w, dtype=torch.float64)
+        for a in range(kh):
+            for b in range(kw):
+                r, c = i + a - kh // 2, j + b - kw // 2
+                if 0 <= r < h and 0 <= c < w:
+                    conv[r, c] = K[a, b]
+        return dense, conv
+
+    def counts(self):
+        """`layer_counts` for this image and kernel."""
+        return layer_counts((len(self.image), len(self.image[0])),
+                            (len(self.kernel), len(self.kernel[0])))
+
+    def equivariance(self, shift=None):
+        """`equivariance` for ``shift`` (default: the current one), with this widget's layers."""
+        return equivariance(self.image_tensor(), self.dense_weight(), self.kernel_tensor(),
+                            self._shift(shift))
+
+    def status(self):
+        """The lines of the page's status text for the current state."""
+        eq = None if tuple(self.shift) == (0, 0) else self.equivariance()
+        return status_lines(self.counts(), self.shift, eq)
+
+    def _repr_state(self):
+        h, w = len(self.image), len(self.image[0])
+        kh, kw = len(self.kernel), len(self.kernel[0])
+        c = self.counts()
+        return (f"image {h}×{w}, kernel {self.preset!r} {kh}×{kw}, unit {tuple(self.unit)}, "
+                f"shift {tuple(self.shift)}: dense {c['dense_weights']:,} weights, "
+                f"convolution {c['conv_weights']:,}")
