@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: d2lmini's unit tests, every notebook under nbval (at the
 # quick budget, then along the full budget's code path on tiny data), the
-# book build with -W, then the built book in Chromium (tests/test_browser.py).
+# book build with -W, then the built book in Chromium (tests/test_browser.py),
+# then the widgets in JupyterLab with a live kernel (tests/test_live_kernel.py).
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,8 @@ run_pytest() {
     if [ "$rc" = 5 ]; then echo "pytest collected no tests from: $*" >&2; fi
     return "$rc"
 }
-run_pytest -p no:cacheprovider tests --ignore=tests/test_browser.py "$@" || status=1
+run_pytest -p no:cacheprovider tests --ignore=tests/test_browser.py \
+    --ignore=tests/test_live_kernel.py "$@" || status=1
 # nbval: re-execute each notebook, compare its outputs with the saved ones.
 # Its kernels read tests/ipython, whose start-up file blocks the network
 # (conftest.py only guards pytest's own process). A cell that hangs fails
@@ -37,4 +39,7 @@ D2LMINI_BUDGET=full D2LMINI_CAP=1x8 IPYTHONDIR="$PWD/tests/ipython" run_pytest -
 jupyter-book build -W -n --keep-going . || status=1
 # The built pages in a browser: widgets drawn once, working, no request off 127.0.0.1.
 run_pytest -p no:cacheprovider tests/test_browser.py "$@" || status=1
+# JupyterLab on 127.0.0.1, one notebook with every widget: Enter in each number
+# box, a select or button, and assignments from Python keep page and kernel in step.
+run_pytest -p no:cacheprovider tests/test_live_kernel.py "$@" || status=1
 exit $status

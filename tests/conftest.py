@@ -18,3 +18,8 @@ def _block_network():
     uninstall = network_guard.install()
     yield
     uninstall()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "live_kernel: drives the widgets in JupyterLab with a "
+                                       "live kernel (tests/test_live_kernel.py)")
