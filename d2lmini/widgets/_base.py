@@ -8,106 +8,8 @@ computes by itself, so a page of the static HTML book stays interactive
 with no kernel at all (the executed notebook saves each widget's state,
 ``application/vnd.jupyter.widget-state+json``, and the page replays it).
 
-Writing a widget (Python side)
-------------------------------
-::
-
-    class PoolingExplorer(CourseWidget):
-        _esm_file = "pooling.js"            # sibling file, read once at import
-        testid = "pooling-explorer"         # data-testid of the root element
-        pool_size = traitlets.Any(2).tag(sync=True, check=_check_window,
-                                         valid=(3,), invalid=(0, 2.5))
-        stride = traitlets.Any().tag(sync=True, check=_check_window,
-                                     default=lambda state: state["pool_size"],
-                                     follows=("pool_size",), valid=(1,), invalid=(0,))
-
-        def __init__(self, pool_size=2, stride=None):
-            super().__init__(pool_size=pool_size, stride=stride)   # None: the default
-
-        def _repr_state(self):              # short, deterministic text/plain
-            return f"pool {self.pool_size}"  # nbval compares it
-
-Every synced trait (``.tag(sync=True)``, name without a leading ``_``) says
-in its tag who may set it, and `CourseWidget` enforces it the same way for
-the constructor, an assignment (``w.stride = 3``) and a message from the
-page (``w.set_state(...)``):
-
-* ``check=f``: the reader may set it. ``f(value, state)`` returns the value
-  to store (plain JSON: tensors, arrays and an int for a pair are converted
-  here) or raises TypeError/ValueError naming the widget and the trait,
-  showing the value and saying what works. ``state`` holds the traits
-  declared above this one, already checked: declare what a trait depends on
-  before it. Declare it ``traitlets.Any``: the check, not traitlets, decides.
-* ``default=g``: ``g(state)`` computes the value when none is given (else
-  the trait's own default value is used).
-* ``follows=(names)``: when one of these traits changes, this one takes its
-  default again (e.g. ``stride`` becomes the new window, as in
-  ``nn.MaxPool2d``), so a state reached by assignments is the state the
-  constructor makes from the same values. Set a follower after what it follows.
-* ``default`` without ``check``: a derived trait, recomputed whenever a
-  trait it ``follows`` changes, and read-only from outside.
-* neither: fixed when the widget is made (the constructor passes it, e.g.
-  data computed from a model); read-only from outside.
-* ``valid=(...)``, ``invalid=(...)``: a few values the tests try on every
-  settable trait (constructor, assignment and page must agree on each).
-
-An impossible value is refused before anything changes, with the same
-exception and text however it came. The JavaScript must apply the same
-``follows`` rules to what the page changes (the book has no kernel).
-Keep the state small: it is saved into the notebook and the book page
-(images ≤ 128×128, per-cell grids ≤ 64×64). ``repr(widget)`` is the
-``text/plain`` output that nbval compares, so it must not depend on model
-ids or random numbers: override `_repr_state`.
-
-Writing a widget (JavaScript side)
-----------------------------------
-The ``.js`` file is an ES module with NO imports (no build step, no CDN:
-the book makes zero requests off its own server). At import time the
-shared helpers of ``_base.js`` are prepended to it (set
-``_esm_shared = False`` to opt out), so the module can use the functions
-named ``d2l*`` there (``d2lRoot``, ``d2lEl``, ``d2lDiverging``, ...)::
-
-    function render({ model, el }) {
-      const root = d2lRoot(el, "pooling-explorer");      // div.d2l-widget[data-testid]
-      const status = d2lEl(root, "div", { cls: "d2l-status" });
-      const sizeIn = d2lNumberInput(root, "window", { min: 1, "data-testid": "pooling-size" },
-        (text) => {                                       // on change AND on Enter
-          const k = Math.round(Number(text));
-          d2lSave(model, { pool_size: k, stride: k });   // write, with what follows it
-        });
-      function draw() {
-        const size = model.get("pool_size");             // read synced state
-        d2lShowNumber(sizeIn, size);                      // unless the reader is typing there
-        status.textContent = `output ${h}×${w}`;          // text ONLY via textContent
-        root.dataset.output = JSON.stringify(values);     // values tests compare
-      }
-      model.on("change:pool_size", draw);                 // listen
-      draw();
-      return () => model.off("change:pool_size", draw);  // cleanup
-    }
-    export default { render };
-
-Conventions, checked by the tests:
-
-* ``render({model, el})`` builds everything inside ``el``; the root element
-  has the CSS class ``d2l-widget`` and ``data-testid="<testid>"`` (the
-  browser test finds it exactly once per widget: never drawn twice).
-* All text that comes from data (labels, class names, layer names, numbers)
-  is set with ``textContent`` or ``document.createTextNode``; never assign
-  ``innerHTML`` anything but a string literal.
-* A visible status line (class ``d2l-status``) states the key result in
-  words the tests read, e.g. ``output 4×4``.
-* Values a test compares with PyTorch go into ``data-*`` attributes of the
-  root as JSON (e.g. ``data-output``).
-* Listen with ``model.on("change:x", f)`` and return a function that calls
-  ``model.off`` for each listener (views are created and destroyed often).
-* Controls are real ``<input>``/``<select>``/``<button>`` elements with a
-  ``<label>`` or ``aria-label`` and a ``data-testid`` (tests drive them).
-* Every number box comes from ``d2lNumberInput`` (it commits on ``change``
-  and on Enter, which JupyterLab and Colab otherwise swallow) and is redrawn
-  with ``d2lShowNumber`` (digits the reader is typing survive a redraw).
-* What the page changes, it saves with everything that ``follows`` it
-  (``d2lSave``), computed in JavaScript exactly as Python does.
+How to write one (the Python tag rules, the JavaScript conventions the
+tests check, the four files to touch): CONTRIBUTING.md, "Add a widget".
 """
 import math
 import pathlib
@@ -150,11 +52,9 @@ CSS = """
 """
 
 
-def read_js(name, *, shared=True):
-    """The text of ``d2lmini/widgets/<name>``, after ``_base.js`` if ``shared``."""
+def read_js(name):
+    """The text of ``d2lmini/widgets/<name>`` after the shared helpers of ``_base.js``."""
     own = (HERE / name).read_text(encoding="utf-8")
-    if not shared:
-        return own
     prelude = (HERE / "_base.js").read_text(encoding="utf-8")
     return f"{prelude}\n// ---- {name}\n{own}"
 
@@ -170,7 +70,6 @@ class CourseWidget(anywidget.AnyWidget):
     """
 
     _esm_file = None
-    _esm_shared = True
     testid = "course-widget"
     _css = CSS
     _rules = {}       # settable and derived trait -> its tag, in declaration order
@@ -181,7 +80,7 @@ class CourseWidget(anywidget.AnyWidget):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("_esm_file")
         if name:
-            cls._esm = read_js(name, shared=cls._esm_shared)
+            cls._esm = read_js(name)
         if not any(_is_state(name, trait) for name, trait in vars(cls).items()):
             return  # e.g. the subclass anywidget makes to add _esm: it inherits the rules
         traits = {name: trait for klass in reversed(cls.__mro__)
