@@ -1,7 +1,8 @@
 """Test doubles shared by several test files: tiny IDX data sets, a list-backed
-DataModule, a quiet Trainer."""
+DataModule, a quiet Trainer, and `facts` for matching error messages."""
 import gzip
 import hashlib
+import re
 import struct
 
 import torch
@@ -65,3 +66,21 @@ class ListData:
 def quiet_trainer(**kwargs):
     """A CPU Trainer with no progress bar, printing or figures (one epoch unless told)."""
     return d2l.Trainer(callbacks=[], num_gpus=0, **{"max_epochs": 1, **kwargs})
+
+
+def facts(*parts):
+    """A regex that finds each part, in this order, anywhere in an error message.
+
+    Error tests check the facts a message must give (the function, the
+    argument, the bad value, the word that names the fix), not its wording.
+    A part is plain text; where it begins or ends with a letter, digit or _
+    a word must begin or end there, so "X" does not match "MaxPool2d", nor
+    "corr2d" "corr2d_multi_in". A compiled pattern is used as it is.
+    """
+    def one(part):
+        if isinstance(part, re.Pattern):
+            return f"(?:{part.pattern})"
+        return ((r"\b" if re.match(r"\w", part) else "") + re.escape(part)
+                + (r"\b" if re.match(r"\w", part[-1]) else ""))
+
+    return "(?s)" + ".*".join(map(one, parts))

@@ -1,11 +1,9 @@
-"""Budget choice and device choice."""
-import re
-
+"""Budget choice and device choice. Their errors are in test_bad_inputs.py (BUDGET)."""
 import pytest
 import torch
 
 import d2lmini as d2l
-from d2lmini import budget, device
+from d2lmini import device
 
 
 def test_budget_defaults_by_hardware(monkeypatch):
@@ -23,12 +21,6 @@ def test_budget_from_environment(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert d2l.pick(quick="q", full="f") == "f"
     assert "set by D2LMINI_BUDGET" in d2l.describe_budget()
-
-
-def test_unknown_budget_is_rejected(monkeypatch):
-    monkeypatch.setenv("D2LMINI_BUDGET", "fast")
-    with pytest.raises(ValueError, match=r"D2LMINI_BUDGET='fast'.*quick, full"):
-        budget.budget_name()
 
 
 def test_device_order_cuda_then_mps_then_cpu(monkeypatch):
@@ -76,23 +68,9 @@ def test_check_accuracy_uses_the_bars_it_is_given(monkeypatch, budget, value, ab
 
 
 def test_check_accuracy_under_the_cap_checks_only_the_range(monkeypatch):
+    # A capped run learns nothing; test_bad_inputs.py (BUDGET) gives it non-accuracies.
     monkeypatch.setenv("D2LMINI_CAP", "1x8")
-    d2l.check_accuracy(0.1, above=0.9)          # a capped run learns nothing
-    for bad in (1.5, float("nan"), "0.9"):
-        with pytest.raises(AssertionError, match=r"check_accuracy: .* is not an accuracy"):
-            d2l.check_accuracy(bad, above=0.5)
-    history = d2l.History()
-    history.append("seconds", 1.0)
-    with pytest.raises(AssertionError, match=r"0 validation accuracies for 1 epochs"):
-        d2l.check_accuracy(history, above=0.5)
-
-
-@pytest.mark.parametrize("text", ["8", "0x8", "2x", "2*8", "x8"])
-def test_a_malformed_cap_is_refused(monkeypatch, text):
-    monkeypatch.setenv("D2LMINI_CAP", text)
-    with pytest.raises(ValueError, match=rf"D2LMINI_CAP='{re.escape(text)}' is not a cap; write "
-                                         rf"it as BATCHESxBATCH_SIZE"):
-        d2l.capped()
+    d2l.check_accuracy(0.1, above=0.9)
 
 
 def test_the_cap_shrinks_every_loader_but_not_the_data(monkeypatch):

@@ -2,7 +2,8 @@
 
 Like micrograd's tests, each hand-written op is run next to the PyTorch
 function it explains (F.conv2d, F.max_pool2d, ...) on random inputs, and
-the two must agree in value and in gradient.
+the two must agree in value and in gradient. The ops' errors are in
+test_bad_inputs.py (OPS).
 """
 import pytest
 import torch
@@ -11,6 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from d2lmini import ops
+from d2lmini.widgets import PaddingStrideExplorer
 
 PROPERTY = settings(max_examples=60, deadline=None)
 seeds = st.integers(0, 2**31 - 1)
@@ -210,115 +212,37 @@ def layer_settings(draw, pool=False):
                 dilation=(draw(st.integers(1, 3)), draw(st.integers(1, 3))))
 
 
-def check_shape_against(layer, settings_):
-    X = torch.zeros((1, 1) + settings_["input_size"])
+def check_shape_against(make_layer, widget_layer, s):
+    """ops.conv_output_shape, and PaddingStrideExplorer, which shows it, against PyTorch.
+
+    The widget must give the same output shape (or the same refusal) and build
+    the layer with these settings (``widget_layer`` names its method).
+    """
+    X = torch.zeros((1, 1) + s["input_size"])
+    widget = PaddingStrideExplorer(**s)
+    layer_args = {key: value for key, value in s.items() if key != "input_size"}
     try:
-        expected = tuple(layer(X).shape[2:])
+        expected = tuple(make_layer(**layer_args)(X).shape[2:])
     except RuntimeError:  # PyTorch: the output would be empty
-        with pytest.raises(ValueError, match="is larger than the"):
-            ops.conv_output_shape(**settings_)
+        for shape in (lambda: ops.conv_output_shape(**s), lambda: widget.output_shape):
+            with pytest.raises(ValueError, match="is larger than the"):
+                shape()
+        assert repr(widget).endswith(": no output)")
         return
-    assert ops.conv_output_shape(**settings_) == expected
+    assert ops.conv_output_shape(**s) == widget.output_shape == expected
+    assert tuple(getattr(widget, widget_layer)()(X).shape[2:]) == expected
 
 
 @PROPERTY
 @given(layer_settings())
 def test_conv_output_shape_matches_conv2d(s):
-    layer = nn.Conv2d(1, 1, s["kernel_size"], stride=s["stride"], padding=s["padding"],
-                      dilation=s["dilation"], bias=False)
-    check_shape_against(layer, s)
+    check_shape_against(lambda **kw: nn.Conv2d(1, 1, bias=False, **kw), "conv2d", s)
 
 
 @PROPERTY
 @given(layer_settings(pool=True))
 def test_conv_output_shape_matches_maxpool2d(s):
-    layer = nn.MaxPool2d(s["kernel_size"], stride=s["stride"], padding=s["padding"],
-                         dilation=s["dilation"])
-    check_shape_against(layer, s)
-
-
-# ---------------------------------------------------------------- errors
-
-X34, K22 = torch.zeros((3, 4)), torch.zeros((2, 2))
-X234, K322 = torch.zeros((2, 3, 4)), torch.zeros((3, 2, 2))
-
-ERRORS = [
-    # tensors: type, rank, dtype, emptiness, finiteness, agreement
-    (lambda: ops.corr2d([[1.0]], K22), TypeError, "X must be a torch.Tensor, got list"),
-    (lambda: ops.corr2d(torch.ones(1, 6, 8), K22), ValueError,
-     r"corr2d: X must be a 2-D tensor \(height, width\), got shape \(1, 6, 8\); "
-     r"for a batch use nn.Conv2d or squeeze"),
-    (lambda: ops.corr2d_vectorized(X34, torch.ones(3)), ValueError,
-     r"K must be a 2-D tensor .* got shape \(3,\); reshape it"),
-    (lambda: ops.corr2d(torch.ones((3, 4), dtype=torch.int64), K22), TypeError,
-     r"X must hold floating-point .* torch.int64; convert it with X.float\(\)"),
-    (lambda: ops.corr2d(X34, torch.ones((2, 2), dtype=torch.int32)), TypeError, r"K .* K.float\(\)"),
-    (lambda: ops.corr2d(torch.zeros((0, 4)), K22), ValueError, r"X is empty \(shape \(0, 4\)\)"),
-    (lambda: ops.corr2d(t([[1, float("nan")]]), t([[1]])), ValueError, "X contains NaN or inf"),
-    (lambda: ops.corr2d_vectorized(X34, t([[float("inf")]])), ValueError, "K contains NaN or inf"),
-    (lambda: ops.corr2d(X34.double(), K22), TypeError, "X is torch.float64 .* K is torch.float32"),
-    (lambda: ops.corr2d(X34, torch.zeros((5, 5))), ValueError,
-     "corr2d: kernel 5x5 is larger than the 3x4 input; use a smaller kernel or pad the input"),
-    (lambda: ops.corr2d_vectorized(X34, torch.zeros((1, 5))), ValueError, "kernel 1x5 .* 3x4 input"),
-    # channels
-    (lambda: ops.corr2d_multi_in(X34, K22), ValueError,
-     r"X must be a 3-D tensor \(channels, height, width\)"),
-    (lambda: ops.corr2d_multi_in(X234, K322), ValueError,
-     r"X has 2 input channels but K has 3 \(K.shape\[0\]\)"),
-    (lambda: ops.corr2d_multi_in(X234, torch.zeros((2, 4, 4))), ValueError, "kernel 4x4 .* 3x4 input"),
-    (lambda: ops.corr2d_multi_in_out(X234, K322), ValueError, "K must be a 4-D tensor"),
-    (lambda: ops.corr2d_multi_in_out(X234, torch.zeros((1, 3, 2, 2))), ValueError,
-     r"X has 2 input channels but K has 3 \(K.shape\[1\]\)"),
-    (lambda: ops.corr2d_multi_in_out_1x1(X234, torch.zeros((1, 2, 3, 3))), ValueError,
-     "K must hold 1x1 kernels, got 3x3.*use corr2d_multi_in_out"),
-    (lambda: ops.corr2d_multi_in_out_1x1(X234, torch.zeros((1, 5, 1, 1))), ValueError,
-     "X has 2 input channels but K has 5"),
-    # pooling
-    (lambda: ops.pool2d(X34, 2, "min"), ValueError, "mode must be 'max' or 'avg', got 'min'"),
-    (lambda: ops.pool2d(X34, 2, padding=2), ValueError, "padding 2 is more than half the 2x2 window"),
-    (lambda: ops.pool2d(X34, (3, 2), padding=(1, 2)), ValueError, r"padding \(1, 2\) is more than half"),
-    (lambda: ops.pool2d(X34, 2, stride=0), ValueError, "stride must be at least 1, got 0"),
-    (lambda: ops.pool2d(X34, 2, padding=-1), ValueError, "padding must be at least 0, got -1"),
-    (lambda: ops.pool2d(X34, 2, stride=True), TypeError, r"stride must be an int, got True \(bool\)"),
-    (lambda: ops.pool2d(X34, 1.5), TypeError, r"pool_size must be an int, got 1.5"),
-    (lambda: ops.pool2d(X34, (2, 2, 2)), TypeError, r"pool_size must be an int or a \(height, width\) pair"),
-    (lambda: ops.pool2d(X34, (0, 2)), ValueError, "pool_size must be at least 1, got 0"),
-    (lambda: ops.pool2d(torch.zeros((1, 1)), 5, padding=1), ValueError,
-     r"kernel 5x5 is larger than the 3x3 input \(after padding\)"),
-    (lambda: ops.pool2d(torch.zeros((2, 6, 8)), 2), ValueError,
-     "X must be a 2-D tensor .* for a batch use nn.MaxPool2d or nn.AvgPool2d"),
-    # comp_conv2d
-    (lambda: ops.comp_conv2d("conv", X34), TypeError, "conv2d must be a layer"),
-    (lambda: ops.comp_conv2d(nn.LazyConv2d(1, 3), X234), ValueError, "X must be a 2-D tensor"),
-    (lambda: ops.comp_conv2d(nn.LazyConv2d(2, 3), X34), ValueError, "out_channels=1"),
-    # shape arithmetic
-    (lambda: ops.conv_output_size(8, 3, s=0), ValueError, "s must be at least 1, got 0"),
-    (lambda: ops.conv_output_size(8, True), TypeError, r"k must be an int, got True"),
-    (lambda: ops.conv_output_size(8, 3, d=0), ValueError, "d must be at least 1"),
-    (lambda: ops.conv_output_size(3, 5, p=1), ValueError,
-     r"kernel 5 is larger than the 4 input \(after padding\)"),
-    (lambda: ops.conv_output_shape(8, 3, dilation=0), ValueError, "dilation must be at least 1, got 0"),
-    (lambda: ops.conv_output_shape(8, 3, stride=-2), ValueError, "stride must be at least 1, got -2"),
-    (lambda: ops.conv_output_shape(8, 3, padding=-1), ValueError, "padding must be at least 0"),
-    (lambda: ops.conv_output_shape(8, (3, 2.0)), TypeError, "kernel_size must be an int, got 2.0"),
-    (lambda: ops.conv_output_shape((0, 8), 3), ValueError, "input_size must be at least 1, got 0"),
-    (lambda: ops.conv_output_shape(4, 3, dilation=2), ValueError,
-     r"kernel 5x5 \(after dilation\) is larger than the 4x4 input"),
-    # receptive fields
-    (lambda: ops.receptive_fields([nn.Linear(2, 2)]), TypeError, r"layers\[0\] must be an nn.Conv2d"),
-    (lambda: ops.receptive_fields([(3, 1), (3, 0)]), ValueError, r"layers\[1\] stride must be at least 1"),
-    (lambda: ops.receptive_fields(nn.Conv2d(1, 1, 3)), TypeError, "layers must be a sequence"),
-    (lambda: ops.receptive_fields([(3, 1)], axis=2), ValueError, "axis must be 0 .* or 1 .*, got 2"),
-    (lambda: ops.receptive_fields([(3, 1), (3, 1)], input_size=4), ValueError,
-     r"layers\[1\] spans 3 pixels but gets only 2 .* input_size=4"),
-    (lambda: ops.receptive_field_window([(3, 1)], -1), ValueError, "index must be at least 0, got -1"),
-]
-
-
-@pytest.mark.parametrize("call, error, match", ERRORS)
-def test_bad_arguments_get_clear_errors(call, error, match):
-    with pytest.raises(error, match=match):
-        call()
+    check_shape_against(nn.MaxPool2d, "max_pool2d", s)
 
 
 # -------------------------------------------------------- receptive fields
