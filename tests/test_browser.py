@@ -28,6 +28,8 @@ import pytest
 import torch
 from torch import nn
 
+from pagewatch import watch
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
@@ -121,14 +123,7 @@ class Visit:
     def __init__(self, browser, server, page_path):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
-        self.requests, self.failed, self.errors = [], [], []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
-        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
-            f"{r.url} (HTTP {r.status})"))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(
-            f"console: {m.text} @ {m.location}"))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.requests, self.failed, self.errors = watch(self.page)
         rel = page_path.relative_to(HTML).as_posix()
         self.url = f"{server}/{rel}"
         self.name = rel.replace("/", "_").removesuffix(".html")

@@ -49,6 +49,7 @@ import urllib.request
 
 import pytest
 
+from pagewatch import watch
 from test_browser import CHROMIUM_ARGS, chromium_path
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -302,15 +303,7 @@ class Page:
         self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
         self.context.set_default_timeout(30_000)
         self.page = self.context.new_page()
-        self.requests, self.failed, self.errors = [], [], []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("websocket", lambda w: self.requests.append(w.url))
-        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
-        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
-            f"{r.url} (HTTP {r.status})"))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(
-            f"console: {m.text} @ {m.location}"))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.requests, self.failed, self.errors = watch(self.page)
         self.page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?token={lab.token}", wait_until="load")
 
     def off_site(self):

@@ -31,24 +31,27 @@ def test_trainer_learns_real_fashion_mnist_in_seconds():
     assert sorted(history.last()) == ["seconds", "train_acc", "train_loss", "val_acc", "val_loss"]
 
 
+class MeanOfBatch(d2l.Module):
+    """Its loss is the mean of the batch's inputs, and it learns nothing (lr 0)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(()))
+        self.lr = 0.0
+
+    def training_step(self, batch):
+        loss = self.w * 0 + batch[0].float().mean()
+        self.plot("loss", loss, train=True)
+        return loss
+
+    def validation_step(self, batch):
+        pass
+
+
 def test_epoch_means_are_weighted_by_batch_size():
     # Two batches of sizes 3 and 1: the epoch loss is the mean over 4 examples.
-    class Fixed(d2l.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = nn.Parameter(torch.zeros(()))
-            self.lr = 0.0
-
-        def training_step(self, batch):
-            loss = self.w * 0 + batch[0].float().mean()
-            self.plot("loss", loss, train=True)
-            return loss
-
-        def validation_step(self, batch):
-            pass
-
     batches = [(torch.full((3,), 1.0), torch.zeros(3)), (torch.full((1,), 5.0), torch.zeros(1))]
-    history = quiet_trainer(max_epochs=1).fit(Fixed(), ListData(batches, []))
+    history = quiet_trainer(max_epochs=1).fit(MeanOfBatch(), ListData(batches, []))
     assert history.train_loss == [pytest.approx((3 * 1 + 5) / 4)]
 
 
@@ -197,25 +200,11 @@ def test_warm_up_raises_the_learning_rate_step_by_step():
 def test_training_curves_get_several_points_per_epoch():
     # Two batches of 3 examples (loss 1) then two of 1 (loss 5): the points are
     # the means since the previous point, the epoch metric the mean of the epoch.
-    class Fixed(d2l.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = nn.Parameter(torch.zeros(()))
-            self.lr = 0.0
-
-        def training_step(self, batch):
-            loss = self.w * 0 + batch[0].float().mean()
-            self.plot("loss", loss, train=True)
-            return loss
-
-        def validation_step(self, batch):
-            pass
-
     big, small = (torch.full((3,), 1.0), torch.zeros(3)), (torch.full((1,), 5.0), torch.zeros(1))
-    history = quiet_trainer(max_epochs=4).fit(Fixed(), ListData([big, big, small, small], []))
+    history = quiet_trainer(max_epochs=4).fit(MeanOfBatch(), ListData([big, big, small, small], []))
     # 4 epochs: d2l's 2 points an epoch
     assert history.points["train_loss"][:2] == [(0.5, pytest.approx(1.0)), (1.0, pytest.approx(5.0))]
     assert [x for x, _ in history.points["train_loss"]] == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
     assert history.train_loss[0] == pytest.approx((3 + 3 + 5 + 5) / 8)
-    one_epoch = quiet_trainer(max_epochs=1).fit(Fixed(), ListData([big] * 20, []))
+    one_epoch = quiet_trainer(max_epochs=1).fit(MeanOfBatch(), ListData([big] * 20, []))
     assert len(one_epoch.points["train_loss"]) == 8          # a short run: 8 points

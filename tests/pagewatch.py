@@ -1,0 +1,19 @@
+"""What a browser page requested, failed to load and logged as an error (for the browser tests)."""
+
+
+def watch(page):
+    """Start recording on a Playwright `page`; returns the lists (requests, failed, errors).
+
+    ``requests`` holds every URL the page asked for, websockets included (the
+    tests check none leaves 127.0.0.1); ``failed`` the requests that failed or
+    answered 400 or worse; ``errors`` console errors and uncaught exceptions.
+    """
+    requests, failed, errors = [], [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("websocket", lambda w: requests.append(w.url))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} (HTTP {r.status})"))
+    page.on("console", lambda m: m.type == "error" and errors.append(
+        f"console: {m.text} @ {m.location}"))
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    return requests, failed, errors
