@@ -17,11 +17,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .checks import check_int, check_pair
+from .checks import check_finite, check_int, check_pair
 
 __all__ = ["corr2d", "corr2d_vectorized", "corr2d_multi_in", "corr2d_multi_in_out",
            "corr2d_multi_in_out_1x1", "pool2d", "comp_conv2d", "conv_output_size",
-           "conv_output_shape", "ReceptiveField", "receptive_fields",
+           "conv_output_shape", "ReceptiveField", "receptive_fields", "layer_geometry",
            "receptive_field_window"]
 
 
@@ -224,7 +224,7 @@ class ReceptiveField(NamedTuple):
     offset: int
 
 
-def receptive_fields(layers, input_size=None, *, axis=0):
+def receptive_fields(layers, input_size=None, *, axis=0, fn="receptive_fields"):
     """The `ReceptiveField` after each of ``layers``, along one axis (d2l §7.2.6).
 
     ``layers`` is a sequence (an ``nn.Sequential`` works) of ``nn.Conv2d``,
@@ -241,29 +241,8 @@ def receptive_fields(layers, input_size=None, *, axis=0):
         offset -= p * jump          padding shifts unit 0 left by p inputs
         jump   *= s                 neighbouring units are s inputs apart
     (``offset`` uses the old ``jump``: padding is counted in the layer's inputs).
+    Errors start with ``fn`` (a caller such as a widget names itself).
     """
-    return _receptive_fields("receptive_fields", layers, input_size, axis)
-
-
-def receptive_field_window(layers, index, *, axis=0):
-    """First and last input index (inclusive) seen by output unit ``index``.
-
-    Along one ``axis`` of the output of ``layers`` (see `receptive_fields`).
-    Indices are not clipped: below 0 or past the input's end means padding.
-    The window bounds what the unit can see; the unit may depend on less:
-    max pooling picks one pixel, dilation or a stride longer than the kernel
-    leaves holes, and padding may stand in for units that would have seen
-    input pixels (padding as wide as a kernel, or after a layer that dropped
-    trailing pixels). Clipped to the input, it is exact otherwise.
-    """
-    fields = _receptive_fields("receptive_field_window", layers, None, axis)
-    index = check_int(index, "index", fn="receptive_field_window", minimum=0)
-    field = fields[-1] if fields else ReceptiveField(1, 1, 0)
-    first = field.offset + index * field.jump
-    return first, first + field.size - 1
-
-
-def _receptive_fields(fn, layers, input_size, axis):
     if check_int(axis, "axis", fn=fn, minimum=0) > 1:
         raise ValueError(f"{fn}: axis must be 0 (height) or 1 (width), got {axis!r}")
     try:
@@ -274,7 +253,7 @@ def _receptive_fields(fn, layers, input_size, axis):
     n = None if input_size is None else check_int(input_size, "input_size", fn=fn, minimum=1)
     field, fields = ReceptiveField(1, 1, 0), []
     for i, layer in enumerate(layers):
-        k, s, p = _layer_geometry(fn, i, layer, axis)
+        k, s, p = layer_geometry(layer, f"layers[{i}]", fn=fn, axis=axis)
         if n is not None:
             if k > n + 2 * p:
                 raise ValueError(
@@ -288,13 +267,35 @@ def _receptive_fields(fn, layers, input_size, axis):
     return fields
 
 
+def receptive_field_window(layers, index, *, axis=0):
+    """First and last input index (inclusive) seen by output unit ``index``.
+
+    Along one ``axis`` of the output of ``layers`` (see `receptive_fields`).
+    Indices are not clipped: below 0 or past the input's end means padding.
+    The window bounds what the unit can see; the unit may depend on less:
+    max pooling picks one pixel, dilation or a stride longer than the kernel
+    leaves holes, and padding may stand in for units that would have seen
+    input pixels (padding as wide as a kernel, or after a layer that dropped
+    trailing pixels). Clipped to the input, it is exact otherwise.
+    """
+    fields = receptive_fields(layers, axis=axis, fn="receptive_field_window")
+    index = check_int(index, "index", fn="receptive_field_window", minimum=0)
+    field = fields[-1] if fields else ReceptiveField(1, 1, 0)
+    first = field.offset + index * field.jump
+    return first, first + field.size - 1
+
+
 # Layers that act on each pixel by itself: they leave the field unchanged.
 _POINTWISE = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.BatchNorm2d, nn.LazyBatchNorm2d,
               nn.Dropout, nn.Dropout2d, nn.Identity)
 
 
-def _layer_geometry(fn, i, layer, axis):
-    """(span of the kernel, stride, padding on each side) of one layer."""
+def layer_geometry(layer, name="layer", *, fn="layer_geometry", axis=0):
+    """(span of the kernel, stride, padding on each side) of one layer, along ``axis``.
+
+    ``layer`` is one of what `receptive_fields` takes; an element-wise
+    layer is (1, 1, 0). A dilated kernel spans d(kernel_size - 1) + 1 pixels.
+    """
     if isinstance(layer, _POINTWISE):
         return 1, 1, 0
     if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
@@ -307,12 +308,12 @@ def _layer_geometry(fn, i, layer, axis):
             p = 0 if p == "valid" else d * (k - 1) // 2
         return d * (k - 1) + 1, s, _along(p, axis)
     if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
-        k = check_int(layer[0], f"layers[{i}] kernel_size", fn=fn, minimum=1)
-        s = check_int(layer[1], f"layers[{i}] stride", fn=fn, minimum=1)
-        p = check_int(layer[2], f"layers[{i}] padding", fn=fn, minimum=0) if len(layer) == 3 else 0
+        k = check_int(layer[0], f"{name} kernel_size", fn=fn, minimum=1)
+        s = check_int(layer[1], f"{name} stride", fn=fn, minimum=1)
+        p = check_int(layer[2], f"{name} padding", fn=fn, minimum=0) if len(layer) == 3 else 0
         return k, s, p
     raise TypeError(
-        f"{fn}: layers[{i}] must be an nn.Conv2d, nn.MaxPool2d or nn.AvgPool2d, or a "
+        f"{fn}: {name} must be an nn.Conv2d, nn.MaxPool2d or nn.AvgPool2d, or a "
         f"(kernel_size, stride[, padding]) tuple of ints, got {layer!r}")
 
 
@@ -337,16 +338,7 @@ def _check_tensor(fn, name, t, axes, layer="nn.Conv2d"):
     if not t.is_floating_point():
         raise TypeError(f"{fn}: {name} must hold floating-point numbers, got dtype {t.dtype}; "
                         f"convert it with {name}.float()")
-    check_values(fn, name, t, f"find where with torch.nonzero(~torch.isfinite({name}))")
-
-
-def check_values(fn, name, t, nan_fix):
-    """``t`` must have elements, all finite; ``nan_fix`` says what to do about NaN/inf."""
-    if t.numel() == 0:
-        raise ValueError(f"{fn}: {name} is empty (shape {tuple(t.shape)}); "
-                         f"every dimension needs at least one element")
-    if not torch.isfinite(t).all():
-        raise ValueError(f"{fn}: {name} contains NaN or inf; {nan_fix}")
+    check_finite(t, name, fn=fn, fix=f"find where with torch.nonzero(~torch.isfinite({name}))")
 
 
 def _check_pair_of_tensors(fn, X, x_axes, K, k_axes):

@@ -15,7 +15,6 @@ way Python does (the book has no kernel to correct it). A new widget in
 ``__all__`` is covered with no new test code.
 """
 import json
-import re
 
 import anywidget
 import numpy as np
@@ -26,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from d2lmini import widgets
-from d2lmini.widgets._base import HERE
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground, preset_of
 from test_widgets_views import needs_node, run_js
 
@@ -160,20 +158,6 @@ def test_any_assignments_leave_the_state_a_fresh_constructor_makes(cls):
 
 
 # ---------------------------------------------------------------- the page
-
-JS_FILES = sorted(p for p in HERE.glob("*.js") if p.name != "_base.js")
-
-
-@pytest.mark.parametrize("path", JS_FILES, ids=lambda p: p.name)
-def test_number_inputs_come_from_the_shared_helper(path):
-    # d2lNumberInput commits on change AND Enter; d2lShowNumber keeps what is being typed.
-    code = re.sub(r"//[^\n]*", "", path.read_text(encoding="utf-8"))
-    assert not re.search(r"""type["']?\s*[:=,]\s*["']number["']""", code), \
-        f"{path.name}: make number inputs with d2lNumberInput"
-    base = (HERE / "_base.js").read_text(encoding="utf-8")
-    helper = base[base.index("function d2lNumberInput"):base.index("function d2lShowNumber")]
-    assert '"change"' in helper and '"Enter"' in helper
-
 
 # A fake DOM, just enough for render(): elements are EventTargets in a tree.
 FAKE_PAGE = r"""

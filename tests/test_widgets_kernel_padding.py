@@ -1,4 +1,5 @@
-"""KernelPlayground and PaddingStrideExplorer (Python side) and the widget base.
+"""KernelPlayground and PaddingStrideExplorer (Python side), the checks the widgets use,
+and the JavaScript conventions of every widget of ``widgets.__all__``.
 
 The browser half (the JavaScript computes the same numbers) is in
 tests/test_browser.py.
@@ -14,6 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import d2lmini as d2l
+from d2lmini import checks
 from d2lmini.widgets import _base
 import d2lmini.widgets as widgets_package
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground
@@ -24,13 +26,13 @@ STRIPES = torch.ones((6, 8))
 STRIPES[:, 2:6] = 0  # d2l §7.2.3's image
 
 
-# ---------------------------------------------------------------- base helpers
+# ---------------------------------------------------------------- d2lmini.checks
 
-def test_as_image_accepts_tensors_arrays_and_lists():
+def test_check_image_accepts_tensors_arrays_and_lists():
     expected = [[1.0, 2.0], [3.0, 4.0]]
     for x in (torch.tensor([[1, 2], [3, 4]]), np.array([[1.0, 2.0], [3.0, 4.0]]),
               [[1, 2], [3, 4]], ((1, 2), (3, 4))):
-        assert _base.as_image(x, "image") == expected
+        assert checks.check_image(x, "image") == expected
 
 
 @pytest.mark.parametrize("bad, error, words", [
@@ -46,9 +48,9 @@ def test_as_image_accepts_tensors_arrays_and_lists():
     (None, TypeError, ["image"]),
     (torch.ones(2, 2, dtype=torch.bool), TypeError, ["image", "torch.bool"]),
 ])
-def test_as_image_rejects_bad_input_naming_the_argument(bad, error, words):
+def test_check_image_rejects_bad_input_naming_the_argument(bad, error, words):
     with pytest.raises(error) as info:
-        _base.as_image(bad, "image", widget="W")
+        checks.check_image(bad, "image", fn="W", max_side=_base.MAX_IMAGE_SIDE)
     message = str(info.value)
     assert message.startswith("W: image")
     for word in words:
@@ -56,23 +58,33 @@ def test_as_image_rejects_bad_input_naming_the_argument(bad, error, words):
 
 
 def test_int_checks_name_the_argument():
-    assert _base.check_int(3, "n", minimum=1, maximum=5) == 3
+    assert checks.check_int(3, "n", minimum=1, maximum=5) == 3
+    # a 0-d tensor or array holding an int counts as that int; a pair may be a tensor or array
+    assert checks.check_int(torch.tensor(3), "n") == 3 and checks.check_int(np.array(4), "n") == 4
     with pytest.raises(TypeError, match="n must be an int"):
-        _base.check_int(2.5, "n")
+        checks.check_int(2.5, "n")
     with pytest.raises(TypeError, match="n must be an int"):
-        _base.check_int(True, "n")
+        checks.check_int(True, "n")
+    with pytest.raises(TypeError, match=r"W: n must be an int, got 2\.5 \(float\)"):
+        checks.check_int(torch.tensor(2.5), "n", fn="W")
     with pytest.raises(ValueError, match="n must be at least 1, got 0"):
-        _base.check_int(0, "n", minimum=1)
+        checks.check_int(0, "n", minimum=1)
     with pytest.raises(ValueError, match="n must be at most 5, got 6"):
-        _base.check_int(6, "n", maximum=5)
-    assert _base.as_pair(3, "k", minimum=1) == (3, 3)
-    assert _base.as_pair((2, 4), "k", minimum=1) == (2, 4)
+        checks.check_int(6, "n", maximum=5)
+    assert checks.check_pair(3, "k", minimum=1) == (3, 3)
+    assert checks.check_pair((2, 4), "k", minimum=1) == (2, 4)
+    assert checks.check_pair(torch.tensor([2, 4]), "k") == checks.check_pair(np.array([2, 4]), "k")
     with pytest.raises(TypeError, match="k must be an int or a"):
-        _base.as_pair((1, 2, 3), "k")
+        checks.check_pair((1, 2, 3), "k")
+    assert checks.check_cell(torch.tensor([1, 2]), "unit", (3, 3)) == [1, 2]
+    with pytest.raises(ValueError, match="W: unit column must be at most 2, got 3"):
+        checks.check_cell((1, 3), "unit", (3, 3), fn="W")
     with pytest.raises(ValueError, match="one of 'a', 'b'"):
-        _base.check_choice("c", "mode", ["a", "b"])
+        checks.check_choice("c", "mode", ["a", "b"])
     with pytest.raises(TypeError, match="labels must hold strings"):
-        _base.check_labels(["a", 1], "labels")
+        checks.check_labels(["a", 1], "labels")
+    with pytest.raises(TypeError, match="W: image_label must be a string, got int 3"):
+        checks.check_str(3, "image_label", fn="W")
 
 
 # ---------------------------------------------------------------- KernelPlayground
@@ -224,26 +236,47 @@ def test_settings_from_the_page_update_output_shape():
 
 # ---------------------------------------------------------------- the JavaScript
 
-JS_FILES = sorted(WIDGETS.glob("*.js"))
+CLASSES = [getattr(widgets_package, name) for name in widgets_package.__all__]
 
 
-@pytest.mark.parametrize("path", JS_FILES, ids=lambda p: p.name)
-def test_widget_js_never_puts_data_into_html(path):
-    source = path.read_text()
-    # innerHTML/outerHTML/insertAdjacentHTML/document.write: only with a string literal
-    for match in re.finditer(r"\.(innerHTML|outerHTML)\s*\+?=\s*([^;\n]+)", source):
-        value = match.group(2).strip()
-        assert re.fullmatch(r"""(["'])[^"'`$]*\1""", value), f"{path.name}: {match.group(0)}"
-    assert "insertAdjacentHTML" not in source and "document.write" not in source
-    assert not re.search(r"^\s*import\s|\bimport\(", source, re.M), "no imports: no build step, no CDN"
+def _uncommented(js):
+    return re.sub(r"//[^\n]*", "", js)
 
 
-@pytest.mark.parametrize("cls", [KernelPlayground, PaddingStrideExplorer])
-def test_esm_is_the_shared_helpers_plus_the_widget_file(cls):
-    assert cls._esm.startswith((WIDGETS / "_base.js").read_text())
-    assert cls._esm.endswith((WIDGETS / cls._esm_file).read_text())
-    assert "export default { render }" in cls._esm
-    assert f'd2lRoot(el, "{cls.testid}")' in cls._esm
+def test_every_js_file_belongs_to_a_widget_of_all():
+    # The rules below cover the widgets of widgets.__all__: a .js file outside it is unchecked.
+    owned = {cls._esm_file for cls in CLASSES}
+    assert sorted(p.name for p in WIDGETS.glob("*.js")) == sorted(owned | {"_base.js"})
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
+def test_javascript_follows_the_conventions(cls):
+    """CONTRIBUTING.md, "JavaScript side": the rules on the module the page runs (``_esm``,
+    the helpers of _base.js included) and on the widget's own file."""
+    code = _uncommented((WIDGETS / cls._esm_file).read_text(encoding="utf-8"))
+    assert cls._esm == _base.read_js(cls._esm_file)  # _base.js's helpers, then the widget's file
+    # Text from data goes in with textContent: no HTML parsing at all, not even in a comment.
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", cls._esm)
+    # No imports, no network: no build step, no CDN, no request off the book's own server.
+    assert not re.search(r"\bimport\b|\brequire\(|https?:", _uncommented(cls._esm))
+    assert re.search(r"^export default \{ render \};?$", code, re.M)
+    assert f'd2lRoot(el, "{cls.testid}")' in code  # the root the browser tests find
+    assert "d2l-status" in code  # a status line in words
+    # Listeners only through d2lListen, and render returns its cleanup (or a function
+    # calling it): views are created and destroyed often.
+    assert "model.on(" not in code and "d2lListen(model" in code
+    render = code[code.index("function render("):code.index("export default")]
+    last = re.findall(r"^  return (.+)$", render, re.M)[-1]
+    cleanups = re.findall(r"const (\w+) = d2lListen\(model", render)
+    assert last.startswith("d2lListen(model") or any(re.search(rf"\b{name}\b", last)
+                                                    for name in cleanups), last
+    # Number boxes come from d2lNumberInput, which commits on change AND Enter;
+    # d2lShowNumber keeps what is being typed.
+    assert not re.search(r"""type["']?\s*[:=,]\s*["']number["']""", code), \
+        "make number inputs with d2lNumberInput"
+    base = (WIDGETS / "_base.js").read_text(encoding="utf-8")
+    helper = base[base.index("function d2lNumberInput"):base.index("function d2lShowNumber")]
+    assert '"change"' in helper and '"Enter"' in helper
 
 
 # ---------------------------------------------------------------- saved notebooks
@@ -261,8 +294,7 @@ def _saved_models():
             yield path.relative_to(root).as_posix(), model["state"]
 
 
-@pytest.mark.parametrize("cls", [getattr(widgets_package, name) for name in widgets_package.__all__],
-                         ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
 def test_notebooks_save_the_current_javascript(cls):
     # The book page runs the JavaScript saved in the notebook, not the .js file:
     # after editing a widget's .js, re-run scripts/execute.py on its notebooks.

@@ -23,7 +23,8 @@ from torch.nn import functional as F
 
 import d2lmini as d2l
 from d2lmini.widgets.channels import ChannelsView
-from d2lmini.widgets.feature_maps import FeatureMapBrowser, lenet
+from d2lmini.models.lenet import LeNet
+from d2lmini.widgets.feature_maps import FeatureMapBrowser
 from d2lmini.widgets.pooling import PoolingExplorer, shift_invariance, stripe_image
 from d2lmini.widgets.receptive_field import ReceptiveFieldView, lenet_stack
 
@@ -419,9 +420,8 @@ def test_feature_maps_non_sequential_model():
 
 
 def test_feature_maps_d2l_classifier_names_layers_like_sequential():
-    lenet_module = pytest.importorskip("d2lmini.models.lenet")
     torch.manual_seed(2)
-    net = lenet_module.LeNet()  # lazy layers, all inside net.net
+    net = LeNet()  # lazy layers, all inside net.net
     images = torch.rand(2, 1, 28, 28)
     w = FeatureMapBrowser(net, images, max_channels=2)
     assert w.layer_names()[:3] == ["0 Conv2d", "1 Sigmoid", "2 AvgPool2d"]
@@ -435,15 +435,17 @@ def test_feature_maps_d2l_classifier_names_layers_like_sequential():
 def test_feature_maps_lenet_demo_and_state_size():
     state = torch.random.get_rng_state()
     w = FeatureMapBrowser.lenet_demo()
-    assert torch.equal(state, torch.random.get_rng_state())  # lenet() leaves the RNG alone
+    assert torch.equal(state, torch.random.get_rng_state())  # the notebook's RNG is left alone
     assert w.layer_names()[0] == "0 Conv2d" and len(w.layers) == 12
     assert w.labels == list(d2l.FashionMNIST.LABELS) and len(w.targets) == 8
     assert w.inputs["shape"] == [8, 1, 28, 28]
     assert state_size(w) < MAX_STATE
-    net = lenet()
+    torch.manual_seed(0)  # the book's LeNet, initialised as before training (d2l §7.6)
+    net = LeNet()
+    net.apply_init([torch.zeros(1, 1, 28, 28)], d2l.init_cnn)
     images = d2l.FashionMNIST(batch_size=1).val.data[:8].float().unsqueeze(1) / 255
     with torch.no_grad():
-        assert_maps_match(w, 3, net[:4](images))
+        assert_maps_match(w, 3, net.net[:4](images))
         assert w.predictions == net(images).argmax(1).tolist()
 
 
@@ -591,16 +593,3 @@ def test_default_state_is_small(pooling_default):
     assert state_size(ReceptiveFieldView([(3, 1, 1)] * 16, 128)) < MAX_STATE
     assert state_size(PoolingExplorer(torch.rand(64, 64))) < 200_000
 
-
-@pytest.mark.parametrize("name, cls", [("channels", ChannelsView), ("pooling", PoolingExplorer),
-                                       ("feature_maps", FeatureMapBrowser),
-                                       ("receptive_field", ReceptiveFieldView)])
-def test_javascript_follows_the_conventions(name, cls):
-    js = (WIDGETS / f"{name}.js").read_text(encoding="utf-8")
-    code = re.sub(r"//[^\n]*", "", js)
-    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", code)
-    assert not re.search(r"^\s*import\s|\bimport\(|\brequire\(|https?:", code, re.M)
-    assert re.search(r"export default \{ render \}", code)
-    assert f'd2lRoot(el, "{cls.testid}")' in code
-    assert "d2l-status" in code and "return stop" in code
-    assert cls._esm.endswith(js) and "function d2lRoot" in cls._esm  # _base.js prepended

@@ -3,25 +3,24 @@
 Every widget of ``d2lmini.widgets`` is a `CourseWidget`: an
 ``anywidget.AnyWidget`` whose drawing and logic live in a plain JavaScript
 ES module next to the Python file (``kernel.py`` + ``kernel.js``). Python
-prepares the data and checks the arguments; the JavaScript draws and
-computes by itself, so a page of the static HTML book stays interactive
-with no kernel at all (the executed notebook saves each widget's state,
+prepares the data and checks the arguments (with `d2lmini.checks`, passing
+the widget's name as ``fn``); the JavaScript draws and computes by itself,
+so a page of the static HTML book stays interactive with no kernel at all
+(the executed notebook saves each widget's state,
 ``application/vnd.jupyter.widget-state+json``, and the page replays it).
 
 How to write one (the Python tag rules, the JavaScript conventions the
 tests check, the four files to touch): CONTRIBUTING.md, "Add a widget".
 """
-import math
 import pathlib
-from numbers import Integral
+from typing import NamedTuple
 
 import anywidget
-import numpy as np
 import torch
 import traitlets
 
-__all__ = ["CourseWidget", "as_image", "as_pair", "check_int", "check_cell", "check_choice",
-           "check_labels", "read_js"]
+__all__ = ["CourseWidget", "read_js", "MAX_IMAGE_SIDE", "Examples", "validation_images",
+           "untrained", "as_rows"]
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -201,141 +200,52 @@ def _is_state(name, trait):
         and not name.startswith("_")
 
 
-# ---------------------------------------------------------------- checks
+# ---------------------------------------------------------------- shared data
 
-def _where(widget, name):
-    return f"{widget}: {name}" if widget else name
-
-
-def _to_nested(x, name, widget):
-    """Any tensor / array / nested list as (nested python list, shape)."""
-    where = _where(widget, name)
-    if isinstance(x, (str, bytes, bool)) or x is None:
-        raise TypeError(f"{where} must be a 2-D torch.Tensor, numpy array or list of lists "
-                        f"of numbers, got {type(x).__name__} {x!r:.60}")
-    if isinstance(x, torch.Tensor):
-        if x.is_complex() or x.dtype == torch.bool:
-            raise TypeError(f"{where} must hold real numbers, got dtype {x.dtype}; "
-                            f"convert it with {name}.float()")
-        return x.detach().cpu().double().tolist(), tuple(x.shape)
-    if isinstance(x, np.ndarray):
-        if x.dtype.kind not in "iuf":
-            raise TypeError(f"{where} must hold real numbers, got numpy dtype {x.dtype}")
-        return x.astype(float).tolist(), x.shape
-    if isinstance(x, (list, tuple)):
-        try:
-            arr = np.array(x, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"{where} must be a list of lists of numbers (all rows the "
-                            f"same length), got {x!r:.80}") from None
-        if any(isinstance(v, (str, bytes, bool)) for v in _flatten(x)):
-            raise TypeError(f"{where} must hold numbers only, got {x!r:.80}")
-        return arr.tolist(), arr.shape
-    raise TypeError(f"{where} must be a 2-D torch.Tensor, numpy array or list of lists "
-                    f"of numbers, got {type(x).__name__}")
+class Examples(NamedTuple):
+    """Images with their classes: float64 ``images`` (n, 28, 28) in [0, 1], ``targets``
+    (class indices) and ``names`` (class names), both lists."""
+    images: torch.Tensor
+    targets: list
+    names: list
 
 
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        for item in x:
-            yield from _flatten(item)
-    else:
-        yield x
+def validation_images(n=1):
+    """The first ``n`` Fashion-MNIST validation images, the widgets' default input.
 
-
-def as_image(x, name="image", *, widget="", max_side=MAX_IMAGE_SIDE, min_side=1):
-    """``x`` (2-D tensor, numpy array or list of lists) as a list of lists of floats.
-
-    Raises TypeError for non-numbers, ValueError for the wrong number of
-    dims, an empty or too large image, or NaN/inf; each error names
-    ``widget`` and ``name``, shows the shape and says what is allowed.
+    Image 0 is an ankle boot. Convert the float64 images to what the widget
+    shows (``.float()`` gives exactly ``uint8 / 255`` in float32).
     """
-    where = _where(widget, name)
-    rows, shape = _to_nested(x, name, widget)
-    if len(shape) != 2:
-        extra = ""
-        if len(shape) > 2 and sum(n != 1 for n in shape[:-2]) == 0:
-            extra = f"; drop the leading size-1 dims with {name}.reshape({shape[-2]}, {shape[-1]})"
-        elif len(shape) > 2:
-            extra = f"; pick one image and one channel, e.g. {name}[0, 0]"
-        elif len(shape) == 1:
-            extra = f"; make it a single row with {name}.reshape(1, -1)"
-        raise ValueError(f"{where} must be 2-D (height, width), got shape {tuple(shape)}{extra}")
-    h, w = shape
-    if h == 0 or w == 0:
-        raise ValueError(f"{where} is empty (shape {tuple(shape)}); it needs at least one "
-                         f"row and one column")
-    if h < min_side or w < min_side:
-        raise ValueError(f"{where} must be at least {min_side}×{min_side}, got {h}×{w}")
-    if h > max_side or w > max_side:
-        step = math.ceil(max(h, w) / max_side)
-        raise ValueError(
-            f"{where} is {h}×{w}, but this widget shows at most {max_side}×{max_side} "
-            f"(its data is saved into the page); downsample it first, e.g. "
-            f"{name}[::{step}, ::{step}] or F.interpolate({name}[None, None], "
-            f"size=({min(h, max_side)}, {min(w, max_side)}))[0, 0]")
-    flat = [v for row in rows for v in row]
-    if not all(math.isfinite(v) for v in flat):
-        raise ValueError(f"{where} contains NaN or inf; replace them first, e.g. "
-                         f"torch.nan_to_num({name})")
-    return [[float(v) for v in row] for row in rows]
+    from ..data import FashionMNIST  # imported late: reading the files takes a moment
+
+    val = FashionMNIST(batch_size=1, n_train=1, n_val=n).val
+    targets = val.targets.tolist()
+    return Examples(val.data.double() / 255, targets, [FashionMNIST.LABELS[t] for t in targets])
 
 
-def check_int(value, name, *, widget="", minimum=None, maximum=None):
-    """``value`` as an int in [minimum, maximum]; TypeError/ValueError naming ``name``."""
-    where = _where(widget, name)
-    if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 0:
-        value = value.item()  # a 0-d tensor or array holding an int counts as that int
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{where} must be an int, got {value!r} ({type(value).__name__})")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{where} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{where} must be at most {maximum}, got {value}")
-    return value
+def untrained(model_class, X, seed=0):
+    """``model_class()`` as the book initialises it before training, UNTRAINED.
+
+    Seeded with ``seed``; in eval mode (so the shape-finding pass on the
+    batch ``X`` leaves batch-norm running averages at 0 and 1); lazy layers
+    made concrete and initialised with d2l's ``init_cnn`` (Xavier). The
+    notebook's random stream stays as it was.
+    """
+    from ..module import init_cnn
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = model_class()
+        model.eval()
+        model.apply_init([X], init_cnn)
+    return model
 
 
-def as_pair(value, name, *, widget="", minimum=None, maximum=None):
-    """An int or an (h, w) pair of ints (also a tensor or array), as a tuple, like
-    PyTorch's layer arguments."""
-    where = _where(widget, name)
-    if isinstance(value, (torch.Tensor, np.ndarray)):
-        value = value.tolist()
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2:
-        raise TypeError(f"{where} must be an int or a (height, width) pair, got {value!r}")
-    return tuple(check_int(v, name, widget=widget, minimum=minimum, maximum=maximum)
-                 for v in pair)
-
-
-def check_cell(value, name, shape, *, widget=""):
-    """A (row, column) pair of ints (also a tensor or array) inside a ``shape`` grid, as a list."""
-    if isinstance(value, (torch.Tensor, np.ndarray)):
-        value = value.tolist()
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{_where(widget, name)} must be a (row, column) pair of ints, "
-                        f"got {value!r:.60}")
-    return [check_int(v, f"{name} {axis}", widget=widget, minimum=0, maximum=n - 1)
-            for v, axis, n in zip(value, ("row", "column"), shape)]
-
-
-def check_choice(value, name, choices, *, widget=""):
-    """``value`` must be one of ``choices`` (a string option)."""
-    if value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{_where(widget, name)} must be one of {options}; got {value!r}")
-    return value
-
-
-def check_labels(labels, name, *, widget="", count=None):
-    """A list of strings (shown with textContent), optionally exactly ``count`` long."""
-    where = _where(widget, name)
-    if isinstance(labels, str) or not isinstance(labels, (list, tuple)):
-        raise TypeError(f"{where} must be a list of strings, got {type(labels).__name__}")
-    if not all(isinstance(s, str) for s in labels):
-        raise TypeError(f"{where} must hold strings only, got {list(labels)!r:.80}")
-    if count is not None and len(labels) != count:
-        raise ValueError(f"{where} must have {count} entries, got {len(labels)}")
-    return list(labels)
-
+def as_rows(x, digits=3):
+    """A tensor (any number of dims) or nested lists of numbers as nested lists of floats
+    rounded to ``digits`` decimals, -0.0 written 0.0: what the page reads."""
+    if isinstance(x, torch.Tensor):
+        x = x.tolist()
+    if isinstance(x, (list, tuple)):
+        return [as_rows(v, digits) for v in x]
+    return round(float(x), digits) + 0.0

@@ -144,11 +144,6 @@ class ArchitectureView(CourseWidget):
         return self.graphs[_check_block(self.block if block is None else block,
                                         {"graphs": self.graphs})]
 
-    def state_bytes(self):
-        """Size of the synced data in bytes (JSON), as it is saved into the page."""
-        return len(json.dumps({k: getattr(self, k) for k in ("title", "start", "graphs",
-                                                             "block")}))
-
     def _repr_state(self):
         first = self.status().split("\n", 1)[0]
         fallback = self.level()["mode"] == "calls"

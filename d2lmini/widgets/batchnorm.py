@@ -27,8 +27,10 @@ import traitlets
 from torch import nn
 from torch.nn.parameter import is_lazy
 
+from ..checks import check_choice, check_images, check_int
+from ..models.batchnorm import BNLeNet
 from ..module import device_of
-from ._base import CourseWidget, check_choice, check_int
+from ._base import CourseWidget, untrained, validation_images
 
 __all__ = ["BatchNormView", "batch_norm_layers"]
 
@@ -83,29 +85,6 @@ def _moments(x):
     return x.mean(dims).cpu(), x.var(dims, correction=0).cpu()
 
 
-def _check_images(images):
-    if not isinstance(images, torch.Tensor):
-        raise TypeError(f"{WIDGET}: images must be a torch.Tensor of shape (n, h, w) or "
-                        f"(n, channels, h, w), got {type(images).__name__}")
-    if not images.is_floating_point():
-        raise TypeError(f"{WIDGET}: images must hold floating-point numbers, got dtype "
-                        f"{images.dtype}; for 0..255 pixels use images.float() / 255")
-    if images.dim() == 3:
-        images = images.unsqueeze(1)
-    elif images.dim() == 2:
-        raise ValueError(f"{WIDGET}: images must be a batch, shape (n, h, w) or "
-                         f"(n, channels, h, w), got a single 2-D image of shape "
-                         f"{tuple(images.shape)}; batch statistics need many images")
-    elif images.dim() != 4:
-        raise ValueError(f"{WIDGET}: images must have shape (n, h, w) or (n, channels, h, w), "
-                         f"got shape {tuple(images.shape)}")
-    if images.numel() == 0:
-        raise ValueError(f"{WIDGET}: images is empty (shape {tuple(images.shape)})")
-    if not torch.isfinite(images).all():
-        raise ValueError(f"{WIDGET}: images contain NaN or inf")
-    return images
-
-
 def _check_batch_sizes(batch_sizes, n):
     if isinstance(batch_sizes, torch.Tensor):
         batch_sizes = batch_sizes.tolist()
@@ -113,7 +92,7 @@ def _check_batch_sizes(batch_sizes, n):
         raise TypeError(f"{WIDGET}: batch_sizes must be a list or tuple of ints, e.g. "
                         f"(2, 8, 32, 128), got {batch_sizes!r:.60}")
     # At least 2: a batch-norm layer after a dense layer cannot take a batch of one in training.
-    sizes = sorted({check_int(b, "batch_sizes entry", widget=WIDGET, minimum=2)
+    sizes = sorted({check_int(b, "batch_sizes entry", fn=WIDGET, minimum=2)
                     for b in batch_sizes})
     if not sizes or len(sizes) > MAX_BATCH_SIZES:
         raise ValueError(f"{WIDGET}: batch_sizes must hold 1 to {MAX_BATCH_SIZES} sizes "
@@ -237,23 +216,8 @@ def _statistics(model, images, batch_sizes, max_channels):
     return stored
 
 
-def _default_model(images):
-    """d2l's BN-LeNet (`BNLeNet`), freshly initialised with seed 0 (UNTRAINED)."""
-    from ..models.batchnorm import BNLeNet
-    from ..module import init_cnn
-    generator_state = torch.random.get_rng_state()
-    try:  # the notebook's random stream stays as it was
-        torch.manual_seed(0)
-        model = BNLeNet()
-        model.eval()  # the shape-finding pass must not move the running averages off 0 and 1
-        model.apply_init([images[:2]], init_cnn)
-    finally:
-        torch.random.set_rng_state(generator_state)
-    return model
-
-
 def _check_batch_size(value, state):
-    value = check_int(value, "batch_size", widget=WIDGET)
+    value = check_int(value, "batch_size", fn=WIDGET)
     sizes = state["batch_sizes"]
     if value not in sizes:
         raise ValueError(f"{WIDGET}: batch_size must be one of the precomputed sizes "
@@ -287,16 +251,16 @@ class BatchNormView(CourseWidget):
     batch_sizes = traitlets.List().tag(sync=True)
     layer = traitlets.Any(0).tag(
         sync=True, check=lambda value, state: check_int(
-            value, "layer", widget=WIDGET, minimum=0, maximum=len(state["layers"]) - 1),
+            value, "layer", fn=WIDGET, minimum=0, maximum=len(state["layers"]) - 1),
         valid=(1,), invalid=(2, -1, 1.0))
     channel = traitlets.Any(0).tag(
         sync=True, follows=("layer",),
         check=lambda value, state: check_int(
-            value, "channel", widget=WIDGET, minimum=0,
+            value, "channel", fn=WIDGET, minimum=0,
             maximum=state["layers"][state["layer"]]["shown"] - 1),
         valid=(2, np.int64(1)), invalid=(3, "0"))
     mode = traitlets.Any("train").tag(
-        sync=True, check=lambda value, state: check_choice(value, "mode", MODES, widget=WIDGET),
+        sync=True, check=lambda value, state: check_choice(value, "mode", MODES, fn=WIDGET),
         valid=("eval",), invalid=("training", 0))
     batch_size = traitlets.Any().tag(
         sync=True, check=_check_batch_size, default=lambda state: state["batch_sizes"][-1],
@@ -307,15 +271,14 @@ class BatchNormView(CourseWidget):
         if model is not None and not isinstance(model, nn.Module):
             raise TypeError(f"{WIDGET}: model must be an nn.Module with batch-norm layers, "
                             f"got {type(model).__name__}")
-        max_channels = check_int(max_channels, "max_channels", widget=WIDGET, minimum=1,
+        max_channels = check_int(max_channels, "max_channels", fn=WIDGET, minimum=1,
                                  maximum=MAX_CHANNELS)
         if images is None:
-            from ..data import FashionMNIST
-            images = FashionMNIST(batch_size=1).val.data[:DEFAULT_IMAGES].float() / 255
-        images = _check_images(images)
+            images = validation_images(DEFAULT_IMAGES).images.float()
+        images = check_images(images, fn=WIDGET, single="batch statistics need many images")
         batch_sizes = _check_batch_sizes(batch_sizes, images.shape[0])
-        if model is None:
-            model = _default_model(images)
+        if model is None:  # d2l's BN-LeNet, UNTRAINED (seed 0)
+            model = untrained(BNLeNet, images[:2])
         layers = _statistics(model, images, batch_sizes, max_channels)
         size = len(json.dumps(layers))
         if size > MAX_STATE_BYTES:
@@ -362,10 +325,6 @@ class BatchNormView(CourseWidget):
     def layer_names(self):
         """The layers as the page lists them: 'BN after conv 1', ..."""
         return [entry["name"] for entry in self.layers]
-
-    def state_bytes(self):
-        """Size of the synced data in bytes (JSON), as it is saved into the page."""
-        return len(json.dumps({"layers": self.layers, "batch_sizes": self.batch_sizes}))
 
     def _repr_state(self):
         channels = ", ".join(str(entry["channels"]) for entry in self.layers)

@@ -16,7 +16,8 @@ import torch
 import traitlets
 
 from .. import ops
-from ._base import CourseWidget, check_cell, check_choice, check_int
+from ..checks import check_cell, check_choice, check_finite, check_int, check_real
+from ._base import CourseWidget, as_rows
 
 __all__ = ["ChannelsView"]
 
@@ -32,13 +33,6 @@ K_D2L = [[[0, 1], [2, 3]],
          [[1, 2], [3, 4]]]
 
 
-def _rounded(t):
-    """A tensor as nested lists of floats rounded to 3 decimals (JSON for the page)."""
-    if t.dim() == 0:
-        return round(float(t), 3) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return [_rounded(s) for s in t]
-
-
 def _as_tensor(x, name, dims, layout):
     """``x`` (tensor, numpy array or nested list of numbers) as a float64 tensor.
 
@@ -49,10 +43,7 @@ def _as_tensor(x, name, dims, layout):
         raise TypeError(f"{WIDGET}: {name} must be a torch.Tensor, numpy array or nested list "
                         f"of numbers {layout}, got {type(x).__name__} {x!r:.60}")
     if isinstance(x, torch.Tensor):
-        if x.is_complex() or x.dtype == torch.bool:
-            raise TypeError(f"{WIDGET}: {name} must hold real numbers, got dtype {x.dtype}; "
-                            f"convert it with {name}.float()")
-        t = x.detach().cpu().to(torch.float64)
+        t = check_real(x, name, fn=WIDGET).detach().cpu().to(torch.float64)
     else:
         try:
             t = torch.as_tensor(x, dtype=torch.float64)
@@ -63,8 +54,8 @@ def _as_tensor(x, name, dims, layout):
         allowed = " or ".join(f"{d}-D" for d in dims)
         raise ValueError(f"{WIDGET}: {name} must be {allowed} {layout}, "
                          f"got shape {tuple(t.shape)}")
-    ops.check_values(WIDGET, name, t, f"replace them first, e.g. torch.nan_to_num({name})")
-    return t
+    return check_finite(t, name, fn=WIDGET,
+                        fix=f"replace them first, e.g. torch.nan_to_num({name})")
 
 
 def _check_limits(name, what, value, maximum):
@@ -79,7 +70,7 @@ def _check_X(value, state):
     c_i, h, w = X.shape
     _check_limits("X", "channels", c_i, MAX_CHANNELS)
     _check_limits("X", "rows/columns", max(h, w), MAX_SIDE)
-    return _rounded(X)
+    return as_rows(X)
 
 
 def _check_K(value, state):
@@ -91,7 +82,7 @@ def _check_K(value, state):
     if in_k != c_i:
         raise ValueError(f"{WIDGET}: X has {c_i} input channels but K has {in_k} "
                          f"(K.shape[-3]); they must be equal, one kernel per input channel")
-    K = torch.tensor(_rounded(K), dtype=torch.float64)  # rounded first: K + 1 stays exact
+    K = torch.tensor(as_rows(K), dtype=torch.float64)  # rounded first: K + 1 stays exact
     if K.dim() == 3:
         K = torch.stack((K, K + 1, K + 2), 0)
     _check_limits("K", "output channels", K.shape[0], MAX_CHANNELS)
@@ -112,7 +103,7 @@ def _check_kernel_1x1(value, state):
         raise ValueError(f"{WIDGET}: X has {c_i} input channels but kernel_1x1 has "
                          f"{K1.shape[1]} (kernel_1x1.shape[1]); they must be equal")
     _check_limits("kernel_1x1", "output channels", K1.shape[0], MAX_CHANNELS)
-    return _rounded(K1.reshape(K1.shape[0], c_i))
+    return as_rows(K1.reshape(K1.shape[0], c_i))
 
 
 def _default_1x1(state):
@@ -152,17 +143,17 @@ def _is_stacked(state):
 def _partials(state):
     """(c_o, c_i, oh, ow): each input channel cross-correlated with its kernel slice."""
     X, K = _t64(state, "X"), _t64(state, "K")
-    return _rounded(torch.stack([torch.stack([ops.corr2d(x, k) for x, k in zip(X, ks)])
-                                 for ks in K]))
+    return as_rows(torch.stack([torch.stack([ops.corr2d(x, k) for x, k in zip(X, ks)])
+                                for ks in K]))
 
 
 def _outputs(state):
-    return _rounded(ops.corr2d_multi_in_out(_t64(state, "X"), _t64(state, "K")))
+    return as_rows(ops.corr2d_multi_in_out(_t64(state, "X"), _t64(state, "K")))
 
 
 def _outputs_1x1(state):
     K1 = _t64(state, "kernel_1x1")
-    return _rounded(ops.corr2d_multi_in_out_1x1(_t64(state, "X"), K1[:, :, None, None]))
+    return as_rows(ops.corr2d_multi_in_out_1x1(_t64(state, "X"), K1[:, :, None, None]))
 
 
 class ChannelsView(CourseWidget):
@@ -191,7 +182,7 @@ class ChannelsView(CourseWidget):
     testid = "channels-view"
 
     mode = traitlets.Any("multi_in").tag(
-        sync=True, check=lambda value, state: check_choice(value, "mode", MODES, widget=WIDGET),
+        sync=True, check=lambda value, state: check_choice(value, "mode", MODES, fn=WIDGET),
         valid=("1x1", "multi_out"), invalid=("1×1", 1))
     X = traitlets.Any().tag(                          # (c_i, h, w)
         sync=True, check=_check_X,
@@ -209,17 +200,16 @@ class ChannelsView(CourseWidget):
         invalid=(torch.ones(2, 3), torch.ones(2, 2, 2, 2)))
     out_channel = traitlets.Any(0).tag(               # shown in multi_in mode
         sync=True, follows=("K",),
-        check=lambda value, state: check_int(value, "out_channel", widget=WIDGET, minimum=0,
+        check=lambda value, state: check_int(value, "out_channel", fn=WIDGET, minimum=0,
                                              maximum=len(state["K"]) - 1),
         valid=(2, np.int64(1)), invalid=(3, -1, 1.0))
     cell = traitlets.Any([0, 0]).tag(                 # selected output cell (i, j)
         sync=True, follows=("X", "K"),
-        check=lambda value, state: check_cell(value, "cell", _out_shape(state), widget=WIDGET),
+        check=lambda value, state: check_cell(value, "cell", _out_shape(state), fn=WIDGET),
         valid=((1, 1), [0, 1]), invalid=((2, 0), 1, (0, 0, 0)))
     pixel = traitlets.Any([0, 0]).tag(                # selected pixel of the 1x1 mode
         sync=True, follows=("X",),
-        check=lambda value, state: check_cell(value, "pixel", _shape(state["X"])[1:],
-                                              widget=WIDGET),
+        check=lambda value, state: check_cell(value, "pixel", _shape(state["X"])[1:], fn=WIDGET),
         valid=((2, 2), torch.tensor([1, 0])), invalid=((3, 0), "00"))
     stacked = traitlets.Bool(False).tag(sync=True, default=_is_stacked, follows=("K",))
     partials = traitlets.List().tag(sync=True, default=_partials, follows=("X", "K"))
@@ -243,7 +233,7 @@ class ChannelsView(CourseWidget):
 
     def pointwise(self, i, j):
         """(x, M, y) at pixel (i, j) in 1x1 mode: y = M @ x, as the page writes it."""
-        i, j = check_cell((i, j), "pixel", _shape(self.X)[1:], widget=WIDGET)
+        i, j = check_cell((i, j), "pixel", _shape(self.X)[1:], fn=WIDGET)
         X = torch.tensor(self.X, dtype=torch.float64)
         M = torch.tensor(self.kernel_1x1, dtype=torch.float64)
         return X[:, i, j], M, torch.tensor(self.Y1, dtype=torch.float64)[:, i, j]

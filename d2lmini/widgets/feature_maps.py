@@ -21,9 +21,11 @@ import torch
 import traitlets
 from torch import nn
 
-from ._base import CourseWidget, check_int, check_labels
+from ..checks import check_images, check_int, check_labels
+from ..models.lenet import LeNet
+from ._base import CourseWidget, as_rows, untrained, validation_images
 
-__all__ = ["FeatureMapBrowser", "lenet"]
+__all__ = ["FeatureMapBrowser"]
 
 WIDGET = "FeatureMapBrowser"
 MAX_IMAGES = 8
@@ -32,28 +34,6 @@ MAX_CHANNELS = 64
 MAX_VECTOR = 256          # entries of a vector layer stored per image
 MAX_STATE_BYTES = 2_000_000
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
-
-
-def lenet():
-    """d2l's LeNet (§7.6) as a plain ``nn.Sequential``, with seeded, UNTRAINED weights."""
-    generator_state = torch.random.get_rng_state()
-    try:
-        torch.manual_seed(0)
-        net = nn.Sequential(
-            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
-            nn.AvgPool2d(kernel_size=2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-            nn.AvgPool2d(kernel_size=2, stride=2),
-            nn.Flatten(),
-            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-            nn.Linear(120, 84), nn.Sigmoid(),
-            nn.Linear(84, 10))
-        for m in net.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.xavier_uniform_(m.weight)
-    finally:  # the notebook's random stream stays as it was
-        torch.random.set_rng_state(generator_state)
-    return net
 
 
 def _units(model):
@@ -77,36 +57,6 @@ def _units(model):
             break
         units = [(n.split(".", 1)[1], m) for n, m in units]
     return units
-
-
-def _check_images(images):
-    if not isinstance(images, torch.Tensor):
-        raise TypeError(f"{WIDGET}: images must be a torch.Tensor of shape (n, h, w) or "
-                        f"(n, channels, h, w), got {type(images).__name__}")
-    if not images.is_floating_point():
-        raise TypeError(f"{WIDGET}: images must hold floating-point numbers, got dtype "
-                        f"{images.dtype}; for 0..255 pixels use images.float() / 255")
-    if images.dim() == 3:
-        images = images.unsqueeze(1)
-    elif images.dim() == 2:
-        raise ValueError(f"{WIDGET}: images must be a batch, shape (n, h, w) or "
-                         f"(n, channels, h, w), got a single 2-D image of shape "
-                         f"{tuple(images.shape)}; use images[None]")
-    elif images.dim() != 4:
-        raise ValueError(f"{WIDGET}: images must have shape (n, h, w) or (n, channels, h, w), "
-                         f"got shape {tuple(images.shape)}")
-    n, c, h, w = images.shape
-    if min(n, c, h, w) == 0:
-        raise ValueError(f"{WIDGET}: images is empty (shape {tuple(images.shape)})")
-    if n > MAX_IMAGES:
-        raise ValueError(f"{WIDGET}: got {n} images, at most {MAX_IMAGES} fit on the page; "
-                         f"pass images[:{MAX_IMAGES}]")
-    if h > MAX_SIDE or w > MAX_SIDE:
-        raise ValueError(f"{WIDGET}: images are {h}×{w}, at most {MAX_SIDE}×{MAX_SIDE} are "
-                         f"allowed (every activation is saved into the page)")
-    if not torch.isfinite(images).all():
-        raise ValueError(f"{WIDGET}: images contain NaN or inf")
-    return images
 
 
 def _quantize(maps):
@@ -162,16 +112,16 @@ class FeatureMapBrowser(CourseWidget):
     # What the page shows (samples for the widget `_example` makes).
     layer = traitlets.Any(0).tag(
         sync=True, check=lambda value, state: check_int(
-            value, "layer", widget=WIDGET, minimum=0, maximum=max(len(state["layers"]) - 1, 0)),
+            value, "layer", fn=WIDGET, minimum=0, maximum=max(len(state["layers"]) - 1, 0)),
         valid=(1, 3), invalid=(4, -1, 1.0))
     channel = traitlets.Any(0).tag(
         sync=True, follows=("layer",),
-        check=lambda value, state: check_int(value, "channel", widget=WIDGET, minimum=0,
+        check=lambda value, state: check_int(value, "channel", fn=WIDGET, minimum=0,
                                              maximum=_channels(state) - 1),
         valid=(2, np.int64(1)), invalid=(3, "0"))
     image = traitlets.Any(0).tag(
         sync=True, check=lambda value, state: check_int(
-            value, "image", widget=WIDGET, minimum=0, maximum=state["inputs"]["shape"][0] - 1),
+            value, "image", fn=WIDGET, minimum=0, maximum=state["inputs"]["shape"][0] - 1),
         valid=(2,), invalid=(3, 0.0))
 
     def __init__(self, model=None, images=None, labels=None, max_channels=16, *,
@@ -182,20 +132,21 @@ class FeatureMapBrowser(CourseWidget):
                             f"Fashion-MNIST use FeatureMapBrowser.lenet_demo()")
         if not isinstance(model, nn.Module):
             raise TypeError(f"{WIDGET}: model must be an nn.Module, got {type(model).__name__}")
-        max_channels = check_int(max_channels, "max_channels", widget=WIDGET, minimum=1,
+        max_channels = check_int(max_channels, "max_channels", fn=WIDGET, minimum=1,
                                  maximum=MAX_CHANNELS)
         if images is None:
             from ..data import FashionMNIST
-            data = FashionMNIST(batch_size=1).val
-            images = data.data[:MAX_IMAGES].float().unsqueeze(1) / 255
+
+            first = validation_images(MAX_IMAGES)
+            images = first.images.float().unsqueeze(1)
             if labels is None:
                 labels = list(FashionMNIST.LABELS)
             if targets is None:
-                targets = data.targets[:MAX_IMAGES].tolist()
-        images = _check_images(images)
+                targets = first.targets
+        images = check_images(images, fn=WIDGET, max_images=MAX_IMAGES, max_side=MAX_SIDE)
         n = images.shape[0]
         if labels is not None:
-            labels = check_labels(labels, "labels", widget=WIDGET)
+            labels = check_labels(labels, "labels", fn=WIDGET)
         if targets is not None:
             targets = self._check_targets(targets, n, labels)
 
@@ -241,12 +192,13 @@ class FeatureMapBrowser(CourseWidget):
 
     @classmethod
     def lenet_demo(cls, images=None, **kwargs):
-        """An UNTRAINED LeNet (`lenet`, seeded) on the first Fashion-MNIST images.
+        """An UNTRAINED LeNet (`d2lmini.models.lenet.LeNet`, seed 0) on ``images`` (default:
+        the first 8 Fashion-MNIST validation images).
 
         Nothing is trained: its feature maps show what random 5×5 filters
         do. Section 7.6 passes its trained LeNet to `FeatureMapBrowser`.
         """
-        return cls(lenet(), images, **kwargs)
+        return cls(untrained(LeNet, torch.zeros(1, 1, 28, 28)), images, **kwargs)
 
     # ------------------------------------------------------ the forward pass
 
@@ -350,7 +302,7 @@ class FeatureMapBrowser(CourseWidget):
                     "data": base64.b64encode(raw).decode("ascii"), "ranges": ranges}
         flat = out.reshape(n, -1)
         kept = min(flat.shape[1], MAX_VECTOR)
-        values = [[round(v, 3) + 0.0 for v in row] for row in flat[:, :kept].double().tolist()]
+        values = as_rows(flat[:, :kept])
         return {"name": name, "kind": "vector", "shape": list(out.shape[1:]), "length": kept,
                 "values": values}
 
@@ -371,13 +323,13 @@ class FeatureMapBrowser(CourseWidget):
             if layer not in names:
                 raise ValueError(f"{WIDGET}: no layer {layer!r}; the layers are {names}")
             layer = names.index(layer)
-        layer = check_int(layer, "layer", widget=WIDGET, minimum=0, maximum=len(self.layers) - 1)
+        layer = check_int(layer, "layer", fn=WIDGET, minimum=0, maximum=len(self.layers) - 1)
         entry = self.layers[layer]
         n = self.inputs["shape"][0]
-        image = check_int(image, "image", widget=WIDGET, minimum=0, maximum=n - 1)
+        image = check_int(image, "image", fn=WIDGET, minimum=0, maximum=n - 1)
         if entry["kind"] == "vector":
             return torch.tensor(entry["values"][image], dtype=torch.float64)
-        channel = check_int(channel, "channel", widget=WIDGET, minimum=0,
+        channel = check_int(channel, "channel", fn=WIDGET, minimum=0,
                             maximum=entry["channels"] - 1)
         _, h, w = entry["shape"]
         index = image * entry["channels"] + channel
@@ -391,11 +343,6 @@ class FeatureMapBrowser(CourseWidget):
             return ""
         k = self.predictions[image]
         return self.labels[k] if self.labels else str(k)
-
-    def state_bytes(self):
-        """Size of the synced data in bytes (JSON), as it is saved into the page."""
-        return len(json.dumps({k: getattr(self, k) for k in
-                               ("inputs", "layers", "labels", "predictions", "targets")}))
 
     def _repr_state(self):
         n, c, h, w = self.inputs["shape"]

@@ -3,7 +3,8 @@ import numpy as np
 import torch
 import traitlets
 
-from ._base import CourseWidget, as_image, check_choice
+from ..checks import check_choice, check_image, check_str
+from ._base import MAX_IMAGE_SIDE, CourseWidget, validation_images
 
 __all__ = ["KernelPlayground", "PRESETS", "preset_of"]
 
@@ -23,36 +24,24 @@ PRESETS = {
 MAX_KERNEL_SIDE = 9
 
 
-def default_image():
-    """The first Fashion-MNIST validation image (an ankle boot), 28×28 in [0, 1]."""
-    from ..data import FashionMNIST  # imported late: reading the files takes a moment
-
-    data = FashionMNIST(batch_size=1, n_train=1, n_val=1)
-    label = data.text_labels([int(data.val.targets[0])])[0]
-    return data.val.data[0].to(torch.float32) / 255, f"Fashion-MNIST validation image 0 ({label})"
-
-
 def preset_of(kernel):
     """The name of the preset whose kernel is ``kernel`` (rows), else ``"custom"``."""
     return next((key for key, (_, rows) in PRESETS.items() if rows == kernel), "custom")
 
 
 def _check_image(value, state):
-    return as_image(value, "image", widget=WIDGET)
+    return check_image(value, "image", fn=WIDGET, max_side=MAX_IMAGE_SIDE)
 
 
 def _check_label(value, state):
-    if not isinstance(value, str):
-        raise TypeError(f"{WIDGET}: image_label must be a string, got "
-                        f"{type(value).__name__} {value!r:.60}")
-    return value
+    return check_str(value, "image_label", fn=WIDGET)
 
 
 def _check_kernel(value, state):
     """A preset's name or a 2-D kernel, as rows that fit inside the image."""
     if isinstance(value, str):
-        value = PRESETS[check_choice(value, "kernel", list(PRESETS), widget=WIDGET)][1]
-    rows = as_image(value, "kernel", widget=WIDGET, max_side=MAX_KERNEL_SIDE)
+        value = PRESETS[check_choice(value, "kernel", list(PRESETS), fn=WIDGET)][1]
+    rows = check_image(value, "kernel", fn=WIDGET, max_side=MAX_KERNEL_SIDE)
     h, w = len(state["image"]), len(state["image"][0])
     kh, kw = len(rows), len(rows[0])
     if kh > h or kw > w:
@@ -97,9 +86,11 @@ class KernelPlayground(CourseWidget):
     max_kernel_side = traitlets.Int(MAX_KERNEL_SIDE).tag(sync=True)
 
     def __init__(self, image=None, kernel="vertical_edge", *, image_label=None):
-        if image is None:
-            image, default_label = default_image()
-            image_label = default_label if image_label is None else image_label
+        if image is None:  # the first Fashion-MNIST validation image, in float32
+            boot = validation_images(1)
+            image = boot.images[0].float()
+            if image_label is None:
+                image_label = f"Fashion-MNIST validation image 0 ({boot.names[0]})"
         presets = {key: {"label": text, "kernel": rows} for key, (text, rows) in PRESETS.items()}
         super().__init__(image=image, image_label=image_label, kernel=kernel, presets=presets,
                          max_kernel_side=MAX_KERNEL_SIDE)

@@ -21,7 +21,6 @@ both use these de-quantized values, which are within half a step
 (``(max - min) / 510``) of the seeded ``nn.Linear``'s.
 """
 import base64
-import functools
 
 import numpy as np
 import torch
@@ -29,7 +28,8 @@ import traitlets
 from torch import nn
 from torch.nn import functional as F
 
-from ._base import CourseWidget, as_image, as_pair, check_cell, check_choice
+from ..checks import check_cell, check_choice, check_image, check_pair, check_str
+from ._base import MAX_IMAGE_SIDE, CourseWidget, as_rows, validation_images
 
 __all__ = ["LocalityView", "PRESETS", "shift_image", "dense_init", "quantize", "dequantize",
            "dense_forward", "conv_same", "away_from_border", "equivariance", "layer_counts",
@@ -88,7 +88,7 @@ def random_kernel(seed=0, size=3):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         K = nn.Conv2d(1, 1, size, bias=False).weight.detach()[0, 0]
-    return [[round(float(v), 4) + 0.0 for v in row] for row in K.tolist()]
+    return as_rows(K, 4)
 
 
 def quantize(W):
@@ -215,23 +215,8 @@ def status_lines(counts, shift, eq=None):
 
 # ---------------------------------------------------------------- the widget
 
-@functools.lru_cache(maxsize=1)
-def _default_image():
-    """Fashion-MNIST validation image 0 (an ankle boot), averaged over 2×2 blocks to 14×14."""
-    from ..data import FashionMNIST  # imported late: reading the files takes a moment
-
-    data = FashionMNIST(batch_size=1, n_train=1, n_val=1)
-    label = data.text_labels([int(data.val.targets[0])])[0]
-    image = F.avg_pool2d(data.val.data[0].double()[None] / 255, 2)[0]
-    return image, f"Fashion-MNIST validation image 0 ({label}), 28×28 averaged to 14×14"
-
-
-def _rounded(rows, digits):
-    return [[round(float(v), digits) + 0.0 for v in row] for row in rows]
-
-
 def _check_image(value, state):
-    rows = as_image(value, "image", widget=WIDGET, min_side=MIN_SIDE)
+    rows = check_image(value, "image", fn=WIDGET, max_side=MAX_IMAGE_SIDE, min_side=MIN_SIDE)
     h, w = len(rows), len(rows[0])
     if h > MAX_SIDE or w > MAX_SIDE:
         step = -(-max(h, w) // MAX_SIDE)
@@ -241,37 +226,34 @@ def _check_image(value, state):
             f"of them are saved into the page; downsample it first, e.g. "
             f"F.avg_pool2d(image[None], {step})[0] or image[::{step}, ::{step}]")
     # Rounded here, so the page and Python compute from exactly the same numbers.
-    return _rounded(rows, 3)
+    return as_rows(rows, 3)
 
 
 def _check_label(value, state):
-    if not isinstance(value, str):
-        raise TypeError(f"{WIDGET}: image_label must be a string, got "
-                        f"{type(value).__name__} {value!r:.60}")
-    return value
+    return check_str(value, "image_label", fn=WIDGET)
 
 
 def _check_kernel(value, state):
     """A preset's name or a 2-D kernel with odd sides ≤ 7, as rows rounded to 4 decimals."""
     presets = state["presets"]
     if isinstance(value, str):
-        value = presets[check_choice(value, "kernel", list(presets), widget=WIDGET)]["kernel"]
-    rows = as_image(value, "kernel", widget=WIDGET, max_side=MAX_KERNEL_SIDE)
+        value = presets[check_choice(value, "kernel", list(presets), fn=WIDGET)]["kernel"]
+    rows = check_image(value, "kernel", fn=WIDGET, max_side=MAX_KERNEL_SIDE)
     kh, kw = len(rows), len(rows[0])
     if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(f"{WIDGET}: kernel must have odd sides (1, 3, 5 or 7), so that padding "
                          f"kernel // 2 keeps the output the image's size and the window is "
                          f"centred on its unit; got {kh}×{kw}")
-    return _rounded(rows, 4)
+    return as_rows(rows, 4)
 
 
 def _check_unit(value, state):
     image = state["image"]
-    return check_cell(value, "unit", (len(image), len(image[0])), widget=WIDGET)
+    return check_cell(value, "unit", (len(image), len(image[0])), fn=WIDGET)
 
 
 def _check_shift(value, state):
-    return list(as_pair(value, "shift", widget=WIDGET, minimum=-MAX_SHIFT, maximum=MAX_SHIFT))
+    return list(check_pair(value, "shift", fn=WIDGET, minimum=-MAX_SHIFT, maximum=MAX_SHIFT))
 
 
 def _dense(state):
@@ -338,10 +320,12 @@ class LocalityView(CourseWidget):
 
     def __init__(self, image=None, kernel="vertical_edge", *, unit=None, shift=(0, 0),
                  image_label=None, seed=0):
-        if image is None:
-            image, default_label = _default_image()
-            image = image.clone()
-            image_label = default_label if image_label is None else image_label
+        if image is None:  # Fashion-MNIST validation image 0, averaged over 2×2 blocks
+            boot = validation_images(1)
+            image = F.avg_pool2d(boot.images[:1], 2)[0]
+            if image_label is None:
+                image_label = (f"Fashion-MNIST validation image 0 ({boot.names[0]}), "
+                               f"28×28 averaged to 14×14")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"{WIDGET}: seed must be an int, got {seed!r} ({type(seed).__name__})")
         presets = {key: {"label": text, "kernel": rows} for key, (text, rows) in PRESETS.items()}
@@ -414,7 +398,7 @@ class LocalityView(CourseWidget):
         one (§7.1.2): the kernel placed around the unit, zero elsewhere.
         """
         h, w = len(self.image), len(self.image[0])
-        i, j = self.unit if unit is None else check_cell(unit, "unit", (h, w), widget=WIDGET)
+        i, j = self.unit if unit is None else check_cell(unit, "unit", (h, w), fn=WIDGET)
         dense = self.dense_weight()[i * w + j].reshape(h, w)
         K = self.kernel_tensor()
         kh, kw = K.shape

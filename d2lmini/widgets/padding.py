@@ -3,7 +3,8 @@ import numpy as np
 import torch
 import traitlets
 
-from ._base import CourseWidget, as_pair
+from ..checks import check_pair
+from ._base import CourseWidget
 
 __all__ = ["PaddingStrideExplorer", "LIMITS"]
 
@@ -22,8 +23,8 @@ def _pair_trait(name, valid, invalid):
     low, high = LIMITS[name]
 
     def check(value, state):
-        return list(as_pair(value, name, widget="PaddingStrideExplorer", minimum=low,
-                            maximum=high))
+        return list(check_pair(value, name, fn="PaddingStrideExplorer", minimum=low,
+                               maximum=high))
 
     return traitlets.Any().tag(sync=True, check=check, valid=valid, invalid=invalid)
 

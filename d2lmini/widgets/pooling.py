@@ -13,7 +13,8 @@ import torch
 import traitlets
 
 from .. import ops
-from ._base import CourseWidget, as_image, check_choice, check_int
+from ..checks import check_choice, check_image, check_int
+from ._base import CourseWidget, as_rows, validation_images
 
 __all__ = ["PoolingExplorer", "stripe_image", "shift_invariance", "EDGE_KERNEL"]
 
@@ -29,8 +30,7 @@ EDGE_KERNEL = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
 
 def stripe_image(shift=0):
     """§7.5's ``stripe(shift)``: 6×8 ones with a dark stripe in columns 2 + shift .. 5 + shift."""
-    shift = check_int(shift, "shift", widget="stripe_image", minimum=-MAX_SHIFT,
-                      maximum=MAX_SHIFT)
+    shift = check_int(shift, "shift", fn="stripe_image", minimum=-MAX_SHIFT, maximum=MAX_SHIFT)
     X = torch.ones((6, 8), dtype=torch.float64)
     X[:, 2 + shift:6 + shift] = 0
     return X
@@ -59,30 +59,21 @@ def shift_invariance(shift):
     return out
 
 
-def _rounded(t):
-    return [[round(float(v), 3) + 0.0 for v in row] for row in t]
-
-
-def _default_image():
-    from ..data import FashionMNIST
-    return FashionMNIST(batch_size=1).val.data[0].double() / 255
-
-
 def _check_image(value, state):
     # Rounded here, so the edge map is exactly what the page would compute from the image.
-    return _rounded(as_image(value, "image", widget=WIDGET, max_side=MAX_SIDE, min_side=2))
+    return as_rows(check_image(value, "image", fn=WIDGET, max_side=MAX_SIDE, min_side=2))
 
 
 def _edges(state):
-    return _rounded(ops.corr2d(torch.tensor(state["image"], dtype=torch.float64), EDGE_KERNEL))
+    return as_rows(ops.corr2d(torch.tensor(state["image"], dtype=torch.float64), EDGE_KERNEL))
 
 
 def _check_window(value, state, name):
-    return check_int(value, name, widget=WIDGET, minimum=1, maximum=MAX_WINDOW)
+    return check_int(value, name, fn=WIDGET, minimum=1, maximum=MAX_WINDOW)
 
 
 def _check_padding(value, state):
-    padding = check_int(value, "padding", widget=WIDGET, minimum=0)
+    padding = check_int(value, "padding", fn=WIDGET, minimum=0)
     half = state["pool_size"] // 2
     if padding > half:
         raise ValueError(f"{WIDGET}: padding must be at most half the window "
@@ -120,11 +111,10 @@ class PoolingExplorer(CourseWidget):
         invalid=(torch.ones(1, 1), torch.ones(65, 3), torch.ones(10), "cat",
                  torch.full((4, 4), float("inf"))))
     source = traitlets.Any("image").tag(
-        sync=True, check=lambda value, state: check_choice(value, "source", SOURCES,
-                                                           widget=WIDGET),
+        sync=True, check=lambda value, state: check_choice(value, "source", SOURCES, fn=WIDGET),
         valid=("edges",), invalid=("both",))
     mode = traitlets.Any("max").tag(
-        sync=True, check=lambda value, state: check_choice(value, "mode", MODES, widget=WIDGET),
+        sync=True, check=lambda value, state: check_choice(value, "mode", MODES, fn=WIDGET),
         valid=("avg",), invalid=("min", 3))
     pool_size = traitlets.Any(2).tag(
         sync=True, check=lambda value, state: _check_window(value, state, "pool_size"),
@@ -137,16 +127,17 @@ class PoolingExplorer(CourseWidget):
         sync=True, check=_check_padding, follows=("pool_size",),
         valid=(1,), invalid=(2, -1))
     shift = traitlets.Any(1).tag(
-        sync=True, check=lambda value, state: check_int(value, "shift", widget=WIDGET,
+        sync=True, check=lambda value, state: check_int(value, "shift", fn=WIDGET,
                                                         minimum=-MAX_SHIFT, maximum=MAX_SHIFT),
         valid=(-2, 0, 2), invalid=(3, -3, 0.5))
     edges = traitlets.List().tag(sync=True, default=_edges, follows=("image",))
 
     def __init__(self, image=None, mode="max", pool_size=2, stride=None, padding=0, *,
                  source="image", shift=1):
-        super().__init__(image=_default_image() if image is None else image, source=source,
-                         mode=mode, pool_size=pool_size, stride=stride, padding=padding,
-                         shift=shift)
+        if image is None:  # the first Fashion-MNIST validation image
+            image = validation_images(1).images[0]
+        super().__init__(image=image, source=source, mode=mode, pool_size=pool_size,
+                         stride=stride, padding=padding, shift=shift)
 
     # ------------------------------------------------------ Python mirror
 
@@ -157,7 +148,7 @@ class PoolingExplorer(CourseWidget):
         padding is -inf for max and 0 (counted in the window) for average.
         """
         source = check_choice(self.source if source is None else source, "source", SOURCES,
-                              widget=WIDGET)
+                              fn=WIDGET)
         X = torch.tensor(self.image if source == "image" else self.edges, dtype=torch.float64)
         return ops.pool2d(X, self.pool_size if pool_size is None else pool_size,
                           self.mode if mode is None else mode,

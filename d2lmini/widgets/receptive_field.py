@@ -17,7 +17,9 @@ import traitlets
 from torch import nn
 
 from .. import ops
-from ._base import CourseWidget, as_pair, check_cell, check_int
+from ..checks import check_cell, check_int, check_pair
+from ..models.lenet import LeNet
+from ._base import CourseWidget, untrained
 
 __all__ = ["ReceptiveFieldView", "lenet_stack"]
 
@@ -27,9 +29,10 @@ MAX_INPUT = 128
 
 
 def lenet_stack():
-    """LeNet's convolution and pooling layers (d2l §7.6): conv 5×5 pad 2, pool 2, conv 5×5, pool 2."""
-    return [nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.AvgPool2d(kernel_size=2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), nn.AvgPool2d(kernel_size=2, stride=2)]
+    """The convolution and pooling layers of `d2lmini.models.lenet.LeNet` (d2l §7.6), untrained:
+    conv 5×5 pad 2, pool 2, conv 5×5, pool 2 (its sigmoids leave every field as it is)."""
+    net = untrained(LeNet, torch.zeros(1, 1, 28, 28)).net
+    return [layer for layer in net if isinstance(layer, (nn.Conv2d, nn.AvgPool2d))]
 
 
 def _pair_text(values):
@@ -54,7 +57,7 @@ def _layer_name(layer, k, s, p):
 
 
 def _check_layer(value, state):
-    return check_int(value, "layer", widget=WIDGET, minimum=0,
+    return check_int(value, "layer", fn=WIDGET, minimum=0,
                      maximum=len(state["geometry"]) - 1)
 
 
@@ -91,7 +94,7 @@ class ReceptiveFieldView(CourseWidget):
         valid=(0, 2, np.int64(1)), invalid=(4, -1, "1"))
     unit = traitlets.Any().tag(
         sync=True, follows=("layer",),
-        check=lambda value, state: check_cell(value, "unit", _layer_output(state), widget=WIDGET),
+        check=lambda value, state: check_cell(value, "unit", _layer_output(state), fn=WIDGET),
         default=lambda state: [n // 2 for n in _layer_output(state)],
         valid=((0, 0), [4, 4], torch.tensor([1, 3])), invalid=((5, 0), 3, (0, 1.5)))
 
@@ -108,16 +111,18 @@ class ReceptiveFieldView(CourseWidget):
         if len(layers) > MAX_LAYERS:
             raise ValueError(f"{WIDGET}: got {len(layers)} layers, at most {MAX_LAYERS} fit on "
                              f"the page; pass a slice of them")
-        size = as_pair(input_size, "input_size", widget=WIDGET, minimum=1, maximum=MAX_INPUT)
+        size = check_pair(input_size, "input_size", fn=WIDGET, minimum=1, maximum=MAX_INPUT)
         # ops labels its errors with the name it is given: they name this widget.
-        per_axis = [ops._receptive_fields(WIDGET, layers, size[axis], axis) for axis in (0, 1)]
+        per_axis = [ops.receptive_fields(layers, size[axis], axis=axis, fn=WIDGET)
+                    for axis in (0, 1)]
         geometry = []
         n = list(size)
         for i, layer_ in enumerate(layers):
             fields = [per_axis[0][i], per_axis[1][i]]
             # (kernel span, stride, padding) along rows and along columns
-            k, s, p = (list(v) for v in zip(*(ops._layer_geometry(WIDGET, i, layer_, axis)
-                                               for axis in (0, 1))))
+            along = [ops.layer_geometry(layer_, f"layers[{i}]", fn=WIDGET, axis=axis)
+                     for axis in (0, 1)]
+            k, s, p = (list(v) for v in zip(*along))
             n = [(n_ + 2 * p_ - k_) // s_ + 1 for n_, k_, s_, p_ in zip(n, k, s, p)]
             geometry.append({"name": f"{i + 1}: {_layer_name(layer_, k, s, p)}",
                              "kernel": k, "stride": s, "padding": p, "out": list(n),
@@ -139,7 +144,7 @@ class ReceptiveFieldView(CourseWidget):
         if unit is None:  # the selected unit, clamped to the output of another layer
             unit = [min(u, n - 1) for u, n in zip(self.unit, g["out"])]
         else:
-            unit = check_cell(unit, "unit", g["out"], widget=WIDGET)
+            unit = check_cell(unit, "unit", g["out"], fn=WIDGET)
         result = []
         for axis in (0, 1):
             first = g["offset"][axis] + unit[axis] * g["jump"][axis]
