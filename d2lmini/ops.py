@@ -21,8 +21,7 @@ from .checks import check_finite, check_int, check_pair
 
 __all__ = ["corr2d", "corr2d_vectorized", "corr2d_multi_in", "corr2d_multi_in_out",
            "corr2d_multi_in_out_1x1", "pool2d", "comp_conv2d", "conv_output_size",
-           "conv_output_shape", "ReceptiveField", "receptive_fields", "layer_geometry",
-           "receptive_field_window"]
+           "conv_output_shape", "ReceptiveField", "receptive_fields", "layer_geometry"]
 
 
 # ---------------------------------------------------------------- §7.2
@@ -265,24 +264,6 @@ def receptive_fields(layers, input_size=None, *, axis=0, fn="receptive_fields"):
                                offset=field.offset - p * field.jump)
         fields.append(field)
     return fields
-
-
-def receptive_field_window(layers, index, *, axis=0):
-    """First and last input index (inclusive) seen by output unit ``index``.
-
-    Along one ``axis`` of the output of ``layers`` (see `receptive_fields`).
-    Indices are not clipped: below 0 or past the input's end means padding.
-    The window bounds what the unit can see; the unit may depend on less:
-    max pooling picks one pixel, dilation or a stride longer than the kernel
-    leaves holes, and padding may stand in for units that would have seen
-    input pixels (padding as wide as a kernel, or after a layer that dropped
-    trailing pixels). Clipped to the input, it is exact otherwise.
-    """
-    fields = receptive_fields(layers, axis=axis, fn="receptive_field_window")
-    index = check_int(index, "index", fn="receptive_field_window", minimum=0)
-    field = fields[-1] if fields else ReceptiveField(1, 1, 0)
-    first = field.offset + index * field.jump
-    return first, first + field.size - 1
 
 
 # Layers that act on each pixel by itself: they leave the field unchanged.

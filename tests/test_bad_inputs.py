@@ -190,8 +190,6 @@ OPS = [
      ValueError, facts("receptive_fields", "axis", "0", "1", "2")),
     ("receptive_fields-too-deep-for-input", lambda: d2l.receptive_fields([(3, 1)] * 5, input_size=8),
      ValueError, facts("receptive_fields", "layers[3]", "3 pixels", "only 2", "input_size=8")),
-    ("receptive_field_window-index-negative", lambda: ops.receptive_field_window([(3, 1)], -1),
-     ValueError, facts("receptive_field_window", "index", "at least 0", "-1")),
 ]
 
 

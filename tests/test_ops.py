@@ -287,9 +287,17 @@ def gradient_support(net, size, unit, seed=None):
     return set(map(tuple, (X.grad[0, 0] != 0).nonzero().tolist()))
 
 
+def predicted_window(layers, index, axis):
+    """First and last input index (inclusive, unclipped) seen by output unit `index`."""
+    fields = ops.receptive_fields(layers, axis=axis)
+    field = fields[-1] if fields else ops.ReceptiveField(1, 1, 0)
+    first = field.offset + index * field.jump
+    return first, first + field.size - 1
+
+
 def clipped_window(layers, unit, size):
     """The pixels of the predicted window that lie inside the input."""
-    (r0, r1), (c0, c1) = (ops.receptive_field_window(layers, unit[a], axis=a) for a in (0, 1))
+    (r0, r1), (c0, c1) = (predicted_window(layers, unit[a], a) for a in (0, 1))
     return {(r, c) for r in range(max(r0, 0), min(r1, size[0] - 1) + 1)
             for c in range(max(c0, 0), min(c1, size[1] - 1) + 1)}
 

@@ -4,14 +4,12 @@ and the JavaScript conventions of every widget of ``widgets.__all__``.
 The browser half (the JavaScript computes the same numbers) is in
 tests/test_browser.py.
 """
-import itertools
 import pathlib
 import re
 
 import numpy as np
 import pytest
 import torch
-from torch import nn
 from torch.nn import functional as F
 
 import d2lmini as d2l
@@ -165,27 +163,8 @@ def test_kernel_playground_repr_is_short_and_deterministic():
 
 # ---------------------------------------------------------------- PaddingStrideExplorer
 
-GRID = list(itertools.product((1, 4, 7, 8, 11), (1, 2, 3, 5), (0, 1, 2), (1, 2, 3), (1, 2)))
-
-
-@pytest.mark.parametrize("n, k, p, s, d", GRID)
-def test_output_shape_matches_nn_conv2d_and_max_pool2d(n, k, p, s, d):
-    kwargs = dict(kernel_size=(k, max(1, k - 1)), padding=(p, 0), stride=(s, 1), dilation=(d, 1))
-    x = torch.zeros(1, 1, n, n + 2)
-    try:
-        conv = tuple(nn.Conv2d(1, 1, **kwargs)(x).shape[2:])
-    except RuntimeError:  # a setting the page shows and explains: no output
-        widget = PaddingStrideExplorer(input_size=(n, n + 2), **kwargs)
-        with pytest.raises(ValueError, match="is larger than the"):
-            widget.output_shape  # noqa: B018 - a property
-        assert repr(widget).endswith(": no output)")
-        return
-    widget = PaddingStrideExplorer(input_size=(n, n + 2), **kwargs)
-    assert widget.output_shape == conv
-    assert tuple(widget.conv2d()(x).shape[2:]) == conv
-    if 2 * p <= k:  # PyTorch's rule for pooling padding
-        assert tuple(nn.MaxPool2d(**kwargs)(x).shape[2:]) == conv
-        assert tuple(widget.max_pool2d()(x).shape[2:]) == conv
+# conv_output_shape, the explorer's output_shape, its layers and its "no output" repr
+# are compared with PyTorch over random settings by the property tests of test_ops.py.
 
 
 def test_defaults_are_the_d2l_example():
