@@ -20,7 +20,8 @@ run_pytest() {
     if [ "$rc" = 5 ]; then echo "pytest collected no tests from: $*" >&2; fi
     return "$rc"
 }
-run_pytest -p no:cacheprovider tests --ignore=tests/test_browser.py \
+# Two workers: about twice as fast on 2 cores (test ids are the same in both).
+run_pytest -p no:cacheprovider -n 2 tests --ignore=tests/test_browser.py \
     --ignore=tests/test_live_kernel.py "$@" || status=1
 # nbval: re-execute each notebook, compare its outputs with the saved ones.
 # Its kernels read tests/ipython, whose start-up file blocks the network
