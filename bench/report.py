@@ -99,21 +99,22 @@ def headline(result, markdown):
     tr = parts.get("trainer", {})
     if "lenet" in tr:
         r = tr["lenet"]["ratios"]
-        lines.append(f"LeNet epoch, d2lmini vs d2l as shipped (num_workers=4): "
-                     f"{ratio(r['d2lmini / d2l shipped (nw=4)'])}")
-        lines.append(f"LeNet epoch, d2lmini vs d2l with num_workers=0: "
-                     f"{ratio(r['d2lmini / d2l (nw=0)'])}")
-        if "d2lmini / PyTorch floor" in r:
-            lines.append(f"LeNet epoch, d2lmini vs a bare PyTorch loop over ready-made batches "
-                         f"(the floor): {ratio(r['d2lmini / PyTorch floor'])}; that floor vs d2l "
-                         f"as shipped: {ratio(r['PyTorch floor / d2l shipped (nw=4)'])}")
-        if "d2lmini / d2l shipped, both 1 thread" in r:
-            lines.append(f"LeNet epoch, both under torch.set_num_threads(1): d2lmini vs d2l as "
-                         f"shipped {ratio(r['d2lmini / d2l shipped, both 1 thread'])}")
-        if "d2lmini 1 thread / d2lmini default" in r:
-            lines.append(f"LeNet epoch, d2lmini with 1 torch thread vs the default "
-                         f"({result.get('machine', {}).get('torch_threads')}): "
-                         f"{ratio(r['d2lmini 1 thread / d2lmini default'])}")
+        threads = result.get("machine", {}).get("torch_threads")
+        # (the ratios a line quotes, the line); older result files lack the later ones
+        for keys, text in [
+            (["d2lmini / d2l shipped (nw=4)"],
+             "LeNet epoch, d2lmini vs d2l as shipped (num_workers=4): {}"),
+            (["d2lmini / d2l (nw=0)"], "LeNet epoch, d2lmini vs d2l with num_workers=0: {}"),
+            (["d2lmini / PyTorch floor", "PyTorch floor / d2l shipped (nw=4)"],
+             "LeNet epoch, d2lmini vs a bare PyTorch loop over ready-made batches "
+             "(the floor): {}; that floor vs d2l as shipped: {}"),
+            (["d2lmini / d2l shipped, both 1 thread"],
+             "LeNet epoch, both under torch.set_num_threads(1): d2lmini vs d2l as shipped {}"),
+            (["d2lmini 1 thread / d2lmini default"],
+             f"LeNet epoch, d2lmini with 1 torch thread vs the default ({threads}): {{}}"),
+        ]:
+            if all(key in r for key in keys):
+                lines.append(text.format(*(ratio(r[key]) for key in keys)))
     if "resnet18" in tr:
         r = tr["resnet18"]["ratios"]["d2lmini / d2l shipped (nw=4)"]
         n = tr["settings"]["resnet18"]["n_train"]

@@ -1,4 +1,5 @@
 """What a browser page requested, failed to load and logged as an error (for the browser tests)."""
+import urllib.parse
 
 
 def watch(page):
@@ -17,3 +18,15 @@ def watch(page):
         f"console: {m.text} @ {m.location}"))
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     return requests, failed, errors
+
+
+def off_site(requests):
+    """The requested URLs that left 127.0.0.1 (data:, blob: and about: URLs stay in the page)."""
+    bad = []
+    for url in requests:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in ("data", "blob", "about"):
+            continue
+        if parts.scheme not in ("http", "https", "ws", "wss") or parts.hostname != "127.0.0.1":
+            bad.append(url)
+    return bad

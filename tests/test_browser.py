@@ -22,13 +22,12 @@ import pathlib
 import re
 import shutil
 import threading
-import urllib.parse
 
 import pytest
 import torch
 from torch import nn
 
-from pagewatch import watch
+from pagewatch import off_site, watch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -130,14 +129,7 @@ class Visit:
         self.page.goto(self.url, wait_until="load")
 
     def off_site(self):
-        bad = []
-        for url in self.requests:
-            parts = urllib.parse.urlsplit(url)
-            if parts.scheme in ("data", "blob", "about"):
-                continue
-            if parts.scheme not in ("http", "https") or parts.hostname != "127.0.0.1":
-                bad.append(url)
-        return bad
+        return off_site(self.requests)
 
     def roots(self, model_id):
         """The widget roots drawn for the saved view of ``model_id``."""

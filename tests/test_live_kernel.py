@@ -49,7 +49,7 @@ import urllib.request
 
 import pytest
 
-from pagewatch import watch
+from pagewatch import off_site, watch
 from test_browser import CHROMIUM_ARGS, chromium_path
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -307,14 +307,7 @@ class Page:
         self.page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?token={lab.token}", wait_until="load")
 
     def off_site(self):
-        bad = []
-        for url in self.requests:
-            parts = urllib.parse.urlsplit(url)
-            if parts.scheme in ("data", "blob", "about"):
-                continue
-            if parts.scheme not in ("http", "https", "ws", "wss") or parts.hostname != "127.0.0.1":
-                bad.append(url)
-        return bad
+        return off_site(self.requests)
 
     def run_all(self):
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(state="visible", timeout=60_000)
