@@ -6,13 +6,17 @@ torchvision and without pinned versions. One module per topic:
 * ``ops``     - convolution and pooling reference ops, shape arithmetic
 * ``datafiles`` - Fashion-MNIST's files: found, verified, fetched, read
 * ``data``    - Fashion-MNIST in memory, in batches (``FashionMNIST``)
-* ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``
-* ``train``   - ``Trainer`` and its callbacks, ``History``
+* ``checks``  - the argument checks every module uses, one message style
+* ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``, ``device_of``
+* ``train``   - ``Trainer`` and its callbacks (``WarmUp``, ...), ``History``
 * ``device``  - CUDA, then Apple MPS, then CPU
-* ``budget``  - quick (CPU) vs full (GPU, d2l's settings) training budgets
+* ``budget``  - quick (CPU) vs full (GPU, d2l's settings) training budgets,
+  ``print_budget`` and ``check_accuracy`` for pages tested under both
 * ``settings`` - every environment variable d2lmini reads
 * ``plot``    - training curves and image grids as PNG
 * ``stats``   - parameter and multiply-accumulate counts
+* ``architecture`` - a model's layers as a graph, from its own code (for ``ArchitectureView``)
+* ``notebook`` - the set-up call of every page, ``expect_error``
 * ``results`` - recording training runs for the results page
 * ``compat``  - d2l's small framework aliases
 * ``models``  - the models the chapters build (``d2lmini.models``)
