@@ -7,8 +7,9 @@ torchvision and without pinned versions. One module per topic:
 * ``datafiles`` - Fashion-MNIST's files: found, verified, fetched, read
 * ``data``    - Fashion-MNIST in memory, in batches (``FashionMNIST``)
 * ``checks``  - the argument checks every module uses, one message style
-* ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``, ``device_of``
-* ``train``   - ``Trainer`` and its callbacks (``WarmUp``, ...), ``History``
+* ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``, ``init_kaiming``,
+  ``device_of``
+* ``train``   - ``Trainer`` and its callbacks, ``History``
 * ``device``  - CUDA, then Apple MPS, then CPU
 * ``budget``  - quick (CPU) vs full (GPU, d2l's settings) training budgets,
   ``print_budget`` and ``check_accuracy`` for pages tested under both
@@ -32,7 +33,8 @@ from .data import DataError, DataModule, FashionMNIST, read_idx
 from .device import choose_device, cpu, describe_device, gpu, num_gpus, try_gpu
 from .hyper import HyperParameters
 from .notebook import expect_error, seed_everything, setup_notebook
-from .module import Classifier, Module, add_to_class, device_of, init_cnn, layer_summary
+from .module import (Classifier, Module, add_to_class, device_of, init_cnn, init_kaiming,
+                     layer_summary)
 from .ops import (comp_conv2d, conv_output_shape, conv_output_size, corr2d,
                   corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
                   corr2d_vectorized, pool2d, receptive_fields)
@@ -40,7 +42,7 @@ from .models import LeNet, Residual, ResNeXtBlock
 from .plot import plot_history, set_figsize, show_images
 from .results import record_run
 from .stats import count_macs, num_params
-from .train import Callback, History, Trainer, WarmUp, default_callbacks
+from .train import Callback, History, Trainer, default_callbacks
 
 __version__ = "0.2.0"
 

@@ -19,7 +19,7 @@ from .hyper import HyperParameters
 from .settings import progress_bars
 
 __all__ = ["Trainer", "History", "DeferredChecks", "Callback", "ProgressBar", "PrintMetrics", "LivePlot",
-           "WarmUp", "default_callbacks"]
+           "default_callbacks"]
 
 
 class History:
@@ -150,51 +150,6 @@ class LivePlot(Callback):
             self.handle = display(image, display_id=True)
         else:
             self.handle.update(image)
-
-
-class WarmUp(Callback):
-    """Raises the learning rate linearly to its set value over the first `epochs`.
-
-    Step k (from 1) of the first ``epochs * batches per epoch`` training steps
-    uses ``lr * k / steps``. Small first steps keep a freshly initialized
-    network from being thrown into a state it leaves slowly, such as ReLUs
-    that output zero for every image. ``WarmUp(0)`` changes nothing.
-    """
-
-    def __init__(self, epochs=1):
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or not epochs >= 0:
-            raise ValueError(f"WarmUp: epochs must be a number >= 0, got {epochs!r}")
-        self.epochs = epochs
-
-    def on_fit_start(self, trainer):
-        self.steps = round(self.epochs * trainer.num_train_batches)
-        self.taken = 0
-        self.base_lrs = [group["lr"] for group in trainer.optim.param_groups]
-
-    def on_batches(self, trainer, batches, train):
-        if not train or self.taken >= self.steps:
-            return batches
-        return _Each(batches, self._before_step, trainer)
-
-    def _before_step(self, trainer):
-        self.taken = min(self.taken + 1, self.steps)
-        for group, lr in zip(trainer.optim.param_groups, self.base_lrs):
-            group["lr"] = lr * self.taken / self.steps
-
-
-class _Each:
-    """``batches`` with ``action(trainer)`` called before each one; keeps ``len``."""
-
-    def __init__(self, batches, action, trainer):
-        self.batches, self.action, self.trainer = batches, action, trainer
-
-    def __len__(self):
-        return len(self.batches)
-
-    def __iter__(self):
-        for batch in self.batches:
-            self.action(self.trainer)
-            yield batch
 
 
 def _in_notebook():

@@ -430,8 +430,8 @@ TRAIN = [
      ValueError, facts("training_step", "single-number", "(4,)", "averaged=True")),
     ("fit-float-labels", fit(Tiny(), ListData(batches(float_labels=True))),
      TypeError, facts("Classifier.loss", "Y", "torch.float32", "Y.long()")),
-    ("WarmUp-epochs-negative", lambda: d2l.WarmUp(-1),
-     ValueError, facts("WarmUp", "epochs", ">= 0", "-1")),
+    ("init_kaiming-not-a-module", lambda: d2l.init_kaiming("conv"),
+     TypeError, facts("init_kaiming", "module", "nn.Module", "str")),
     ("History-missing-metric", lambda: d2l.History().val_acc,
      AttributeError, facts("History", "'val_acc'")),
 ]

@@ -107,3 +107,23 @@ def test_classifier_accuracy_and_loss_match_torch():
     assert model.accuracy(Y_hat, Y, averaged=False).tolist() == [1, 1, 0, 1]
     expected = nn.functional.cross_entropy(Y_hat, Y)
     assert torch.allclose(model.loss(Y_hat, Y), expected)
+
+
+def test_init_kaiming_keeps_a_deep_relu_networks_signal():
+    # He's std sqrt(2 / fan_in), lazy layers included, and what it is for: through
+    # twelve conv + ReLU layers Xavier's init lets the signal fade, He's keeps it.
+    torch.manual_seed(0)
+    conv = nn.LazyConv2d(64, kernel_size=3)
+    conv.apply(d2l.init_kaiming)
+    conv(torch.zeros(1, 32, 8, 8))
+    assert abs(conv.weight.std().item() / (2 / (32 * 9)) ** 0.5 - 1) < 0.05
+    X = torch.randn(8, 16, 16, 16)
+    spread = {}
+    for init in (d2l.init_cnn, d2l.init_kaiming):
+        torch.manual_seed(0)
+        net = nn.Sequential(*[layer for _ in range(12)
+                              for layer in (nn.Conv2d(16, 16, 3, padding=1), nn.ReLU())])
+        net.apply(init)
+        with torch.no_grad():
+            spread[init.__name__] = net(X).std().item()
+    assert spread["init_cnn"] < 0.1 < 0.3 < spread["init_kaiming"], spread

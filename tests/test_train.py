@@ -174,29 +174,6 @@ def test_checks_are_deferred_only_while_fit_runs():
         model.loss(model(X), torch.full((8,), 10))
 
 
-def test_warm_up_raises_the_learning_rate_step_by_step():
-    class SpyLr(d2l.Callback):
-        def __init__(self):
-            self.lrs = []
-
-        def on_batches(self, trainer, batches, train):
-            for batch in batches:
-                self.lrs.append(trainer.optim.param_groups[0]["lr"]) if train else None
-                yield batch
-
-    X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
-    spy = SpyLr()
-    model = SmallCNN(lr=0.4)
-    d2l.Trainer(max_epochs=3, num_gpus=0, callbacks=[d2l.WarmUp(epochs=1.5), spy]).fit(
-        model, ListData([(X, y)] * 4, [(X, y)]))
-    # 1.5 epochs of 4 batches: 6 steps of 0.4/6, 0.8/6, ..., then 0.4 from then on
-    assert spy.lrs == pytest.approx([0.4 * k / 6 for k in range(1, 7)] + [0.4] * 6)
-    spy = SpyLr()
-    d2l.Trainer(max_epochs=1, num_gpus=0, callbacks=[d2l.WarmUp(0), spy]).fit(
-        SmallCNN(lr=0.4), ListData([(X, y)] * 2, []))
-    assert spy.lrs == [0.4, 0.4]                     # WarmUp(0) changes nothing
-
-
 def test_training_curves_get_several_points_per_epoch():
     # Two batches of 3 examples (loss 1) then two of 1 (loss 5): the points are
     # the means since the previous point, the epoch metric the mean of the epoch.
