@@ -35,19 +35,22 @@ def package_version():
 def setup_source():
     """The first code cell of every notebook.
 
-    In Colab (or anywhere d2lmini is missing or older than the pages need)
-    it installs d2lmini from the repository named in _config.yml; when pip
-    fails, the error shows pip's own message instead of a bare
-    CalledProcessError followed by an ImportError in every later cell.
+    In Colab (or anywhere the d2lmini that imports is missing or older than
+    the pages need; an importable source tree counts, installed or not) it
+    installs d2lmini from the repository named in _config.yml and drops the
+    old one from ``sys.modules``; when pip fails, the error shows pip's own
+    message instead of a bare CalledProcessError followed by an ImportError
+    in every later cell.
     """
     major, minor = package_version()
     return (
         f"# Set-up: install d2lmini {major}.{minor} or newer if it is missing or older (as in Colab);\n"
         "# torch and numpy stay as they are.\n"
-        "import importlib.metadata, subprocess, sys\n"
+        "import subprocess, sys\n"
         "try:\n"
-        "    have = tuple(map(int, importlib.metadata.version('d2lmini').split('.')[:2]))\n"
-        "except importlib.metadata.PackageNotFoundError:\n"
+        "    import d2lmini\n"
+        "    have = tuple(map(int, d2lmini.__version__.split('.')[:2]))\n"
+        "except ImportError:\n"
         "    have = None\n"
         f"if have is None or have < ({major}, {minor}):\n"
         "    pip = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--upgrade',\n"
@@ -55,6 +58,8 @@ def setup_source():
         "                         capture_output=True, text=True)\n"
         "    if pip.returncode != 0:\n"
         "        raise RuntimeError(f'installing d2lmini failed; pip says:\\n{pip.stdout}{pip.stderr}')\n"
+        "    for name in [m for m in sys.modules if m.split('.')[0] == 'd2lmini']:\n"
+        "        del sys.modules[name]   # the import below loads the new version\n"
         "import torch\n"
         "from torch import nn\n"
         "from torch.nn import functional as F\n"

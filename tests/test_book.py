@@ -1,10 +1,11 @@
 """The book's structure: table of contents, titles, set-up cells, Colab."""
-import importlib.metadata
 import importlib.util
 import json
 import pathlib
 import re
 import subprocess
+import sys
+import types
 
 import pytest
 
@@ -60,33 +61,34 @@ def test_first_code_cell_is_the_current_set_up_cell(path):
 
 
 def run_set_up(version, pip_returncode=0, pip_says=""):
-    """Run the set-up cell's install part with a given installed d2lmini version (None:
-    not installed) and a stand-in for pip; return the pip commands it ran."""
+    """Run the set-up cell's install part with a stand-in d2lmini of `version` (None: it does
+    not import) and a stand-in for pip; return the pip commands it ran."""
     install = nbtemplate.setup_source().split("import torch")[0]
     calls = []
-
-    def fake_version(name):
-        if version is None:
-            raise importlib.metadata.PackageNotFoundError(name)
-        return version
 
     def fake_run(command, **kwargs):
         calls.append(command)
         return subprocess.CompletedProcess(command, pip_returncode, "", pip_says)
 
-    original = importlib.metadata.version, subprocess.run
-    importlib.metadata.version, subprocess.run = fake_version, fake_run
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "d2lmini"}
+    stand_in = None if version is None else types.SimpleNamespace(__version__=version)
+    original_run, subprocess.run = subprocess.run, fake_run
+    sys.modules["d2lmini"] = stand_in     # None makes `import d2lmini` fail
     try:
         exec(install, {})
+        if calls:   # after a successful install the old module is gone, to be imported anew
+            assert "d2lmini" not in sys.modules
     finally:
-        importlib.metadata.version, subprocess.run = original
+        subprocess.run = original_run
+        sys.modules.pop("d2lmini", None)
+        sys.modules.update(saved)
     return calls
 
 
 def test_set_up_installs_a_missing_or_older_d2lmini_and_keeps_a_current_one():
-    current = importlib.metadata.version("d2lmini")
-    major, minor = map(int, current.split(".")[:2])
-    assert run_set_up(current) == []
+    import d2lmini
+    major, minor = map(int, d2lmini.__version__.split(".")[:2])
+    assert run_set_up(d2lmini.__version__) == []
     assert run_set_up(f"{major}.{minor + 1}.0") == []
     for missing_or_older in (None, f"{major}.{minor - 1}.9" if minor else f"{major - 1}.99.0"):
         (command,) = run_set_up(missing_or_older)
