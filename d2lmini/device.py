@@ -5,7 +5,8 @@ made in one place and `describe_device` says in words what was picked.
 """
 import torch
 
-__all__ = ["choose_device", "describe_device", "mps_available", "cpu", "gpu", "num_gpus", "try_gpu"]
+__all__ = ["choose_device", "describe_device", "mps_available", "cpu", "gpu", "num_gpus",
+           "try_gpu"]
 
 
 def mps_available():

@@ -14,8 +14,8 @@ from torch.nn import functional as F
 from .checks import check_shape
 from .hyper import HyperParameters
 
-__all__ = ["Module", "Classifier", "add_to_class", "init_cnn", "init_kaiming", "layer_summary", "device_of",
-           "is_uninitialized"]
+__all__ = ["Module", "Classifier", "add_to_class", "init_cnn", "init_kaiming", "layer_summary",
+           "device_of", "is_uninitialized"]
 
 
 def add_to_class(Class):

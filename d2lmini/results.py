@@ -12,8 +12,8 @@ import re
 
 import torch
 
-from .budget import budget_name
-from .settings import RECORD_DIR, data_cap, record_dir
+from .budget import budget_name, capped
+from .settings import RECORD_DIR, record_dir
 from .device import describe_device
 from .stats import num_params
 
@@ -41,7 +41,7 @@ def record_run(section, model_name, model, trainer, data, notes=""):
     directory = record_dir()
     if directory is None:
         return
-    if data_cap() is not None:
+    if capped():
         raise ValueError(f"record_run: this run is capped by $D2LMINI_CAP (a few batches per "
                          f"epoch), so it is no result; unset D2LMINI_CAP or {RECORD_DIR}")
     resize = getattr(data, "resize", (28, 28))

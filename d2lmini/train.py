@@ -18,8 +18,8 @@ from .device import mps_available, choose_device, describe_device
 from .hyper import HyperParameters
 from .settings import progress_bars
 
-__all__ = ["Trainer", "History", "DeferredChecks", "Callback", "ProgressBar", "PrintMetrics", "LivePlot",
-           "default_callbacks"]
+__all__ = ["Trainer", "History", "DeferredChecks", "Callback", "ProgressBar", "PrintMetrics",
+           "LivePlot", "default_callbacks"]
 
 
 class History:
@@ -268,7 +268,8 @@ class Trainer(HyperParameters):
         # d2l plots the training loss twice an epoch; a run of one or two
         # epochs gets more points, so that its curves still show a trend.
         per_epoch = min(self.num_train_batches, max(2, math.ceil(8 / self.max_epochs)))
-        point_after = {round(self.num_train_batches * k / per_epoch) for k in range(1, per_epoch + 1)}
+        point_after = {round(self.num_train_batches * k / per_epoch)
+                       for k in range(1, per_epoch + 1)}
         self.model.train()
         for step, batch in enumerate(self._batches(self.train_dataloader, train=True), 1):
             batch = self.prepare_batch(batch)
