@@ -1,10 +1,8 @@
-"""KernelPlayground and PaddingStrideExplorer (Python side), the checks the widgets use,
-and the JavaScript conventions of every widget of ``widgets.__all__``.
+"""KernelPlayground and PaddingStrideExplorer (Python side) and the checks the widgets use.
 
 The browser half (the JavaScript computes the same numbers) is in
 tests/test_browser.py.
 """
-import pathlib
 import re
 
 import numpy as np
@@ -15,11 +13,9 @@ from torch.nn import functional as F
 import d2lmini as d2l
 from d2lmini import checks
 from d2lmini.widgets import _base
-import d2lmini.widgets as widgets_package
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground
 from d2lmini.widgets.padding import LIMITS, PaddingStrideExplorer
 
-WIDGETS = pathlib.Path(_base.__file__).parent
 STRIPES = torch.ones((6, 8))
 STRIPES[:, 2:6] = 0  # d2l §7.2.3's image
 
@@ -211,73 +207,3 @@ def test_settings_from_the_page_update_output_shape():
     with pytest.raises(ValueError, match="larger than the"):
         widget.output_shape  # noqa: B018 - a property
     assert "no output" in repr(widget)
-
-
-# ---------------------------------------------------------------- the JavaScript
-
-CLASSES = [getattr(widgets_package, name) for name in widgets_package.__all__]
-
-
-def _uncommented(js):
-    return re.sub(r"//[^\n]*", "", js)
-
-
-def test_every_js_file_belongs_to_a_widget_of_all():
-    # The rules below cover the widgets of widgets.__all__: a .js file outside it is unchecked.
-    owned = {cls._esm_file for cls in CLASSES}
-    assert sorted(p.name for p in WIDGETS.glob("*.js")) == sorted(owned | {"_base.js"})
-
-
-@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
-def test_javascript_follows_the_conventions(cls):
-    """CONTRIBUTING.md, "JavaScript side": the rules on the module the page runs (``_esm``,
-    the helpers of _base.js included) and on the widget's own file."""
-    code = _uncommented((WIDGETS / cls._esm_file).read_text(encoding="utf-8"))
-    assert cls._esm == _base.read_js(cls._esm_file)  # _base.js's helpers, then the widget's file
-    # Text from data goes in with textContent: no HTML parsing at all, not even in a comment.
-    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", cls._esm)
-    # No imports, no network: no build step, no CDN, no request off the book's own server.
-    assert not re.search(r"\bimport\b|\brequire\(|https?:", _uncommented(cls._esm))
-    assert re.search(r"^export default \{ render \};?$", code, re.M)
-    assert f'd2lRoot(el, "{cls.testid}")' in code  # the root the browser tests find
-    assert "d2l-status" in code  # a status line in words
-    # Listeners only through d2lListen, and render returns its cleanup (or a function
-    # calling it): views are created and destroyed often.
-    assert "model.on(" not in code and "d2lListen(model" in code
-    render = code[code.index("function render("):code.index("export default")]
-    last = re.findall(r"^  return (.+)$", render, re.M)[-1]
-    cleanups = re.findall(r"const (\w+) = d2lListen\(model", render)
-    assert last.startswith("d2lListen(model") or any(re.search(rf"\b{name}\b", last)
-                                                    for name in cleanups), last
-    # Number boxes come from d2lNumberInput, which commits on change AND Enter;
-    # d2lShowNumber keeps what is being typed.
-    assert not re.search(r"""type["']?\s*[:=,]\s*["']number["']""", code), \
-        "make number inputs with d2lNumberInput"
-    base = (WIDGETS / "_base.js").read_text(encoding="utf-8")
-    helper = base[base.index("function d2lNumberInput"):base.index("function d2lShowNumber")]
-    assert '"change"' in helper and '"Enter"' in helper
-
-
-# ---------------------------------------------------------------- saved notebooks
-
-def _saved_models():
-    import json
-
-    root = pathlib.Path(__file__).resolve().parent.parent
-    for path in sorted((root / "chapters").rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
-        widgets = json.loads(path.read_text()).get("metadata", {}).get("widgets", {})
-        state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-        for model in state.values():
-            yield path.relative_to(root).as_posix(), model["state"]
-
-
-@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
-def test_notebooks_save_the_current_javascript(cls):
-    # The book page runs the JavaScript saved in the notebook, not the .js file:
-    # after editing a widget's .js, re-run scripts/execute.py on its notebooks.
-    name = f"{cls.__module__}.{cls.__name__}"
-    stale = sorted({path for path, state in _saved_models()
-                    if state.get("_anywidget_id") == name and state.get("_esm") != cls._esm})
-    assert stale == [], f"re-run scripts/execute.py on {' '.join(stale)}"
