@@ -8,7 +8,7 @@ torchvision and without pinned versions. One module per topic:
 * ``data``    - Fashion-MNIST in memory, in batches (``FashionMNIST``)
 * ``checks``  - the argument checks every module uses, one message style
 * ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``, ``init_kaiming``,
-  ``device_of``
+  ``device_of``, ``eval_mode``
 * ``train``   - ``Trainer`` and its callbacks, ``History``
 * ``device``  - CUDA, then Apple MPS, then CPU
 * ``budget``  - quick (CPU) vs full (GPU, d2l's settings) training budgets,
@@ -33,8 +33,8 @@ from .data import DataError, DataModule, FashionMNIST, read_idx
 from .device import choose_device, cpu, describe_device, gpu, num_gpus, try_gpu
 from .hyper import HyperParameters
 from .notebook import expect_error, seed_everything, setup_notebook
-from .module import (Classifier, Module, add_to_class, device_of, init_cnn, init_kaiming,
-                     layer_summary)
+from .module import (Classifier, Module, add_to_class, device_of, eval_mode, init_cnn,
+                     init_kaiming, layer_summary)
 from .ops import (comp_conv2d, conv_output_shape, conv_output_size, corr2d,
                   corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
                   corr2d_vectorized, pool2d, receptive_fields)

@@ -7,6 +7,8 @@ what to record during training. The `Trainer` (see ``train.py``) calls
 d2l.ai code runs unchanged. Here ``plot`` only records: the trainer averages
 the numbers over each epoch and draws one figure per epoch.
 """
+import contextlib
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -15,7 +17,7 @@ from .checks import check_shape
 from .hyper import HyperParameters
 
 __all__ = ["Module", "Classifier", "add_to_class", "init_cnn", "init_kaiming", "layer_summary",
-           "device_of", "is_uninitialized"]
+           "device_of", "is_uninitialized", "eval_mode"]
 
 
 def add_to_class(Class):
@@ -183,22 +185,17 @@ def layer_summary(net, X_shape):
         raise TypeError(f"layer_summary: net must be an nn.Sequential, got {type(net).__name__}")
     shape = check_shape(X_shape, fn="layer_summary")
     X = torch.randn(*shape, device=device_of(net))
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            for index, layer in enumerate(net):
-                try:
-                    Y = layer(X)
-                except Exception as error:  # RuntimeError from PyTorch, anything from custom layers
-                    where, culprit, shape = _find_failure(str(index), layer, X)
-                    raise ValueError(
-                        f"layer_summary: layer {where} ({culprit}) cannot take an input of shape "
-                        f"{shape}: {type(error).__name__}: {error}") from error
-                print(layer.__class__.__name__, "output shape:\t", Y.shape)
-                X = Y
-    finally:
-        net.train(was_training)
+    with eval_mode(net), torch.no_grad():
+        for index, layer in enumerate(net):
+            try:
+                Y = layer(X)
+            except Exception as error:  # RuntimeError from PyTorch, anything from custom layers
+                where, culprit, shape = _find_failure(str(index), layer, X)
+                raise ValueError(
+                    f"layer_summary: layer {where} ({culprit}) cannot take an input of shape "
+                    f"{shape}: {type(error).__name__}: {error}") from error
+            print(layer.__class__.__name__, "output shape:\t", Y.shape)
+            X = Y
 
 
 def _find_failure(where, layer, X):
@@ -216,6 +213,23 @@ def _find_failure(where, layer, X):
                 return _find_failure(f"{where}.{index}", inner, Y)
     text = repr(layer)
     return where, (text if "\n" not in text else type(layer).__name__), tuple(X.shape)
+
+
+@contextlib.contextmanager
+def eval_mode(model):
+    """Run the body with ``model`` in eval mode, then give EVERY submodule back its own mode.
+
+    ``model.train(was_training)`` would set all submodules to the top module's
+    mode, so a model whose parts were in different modes (a frozen batch-norm
+    layer in eval mode inside a training model) would come back changed.
+    """
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 def is_uninitialized(parameter):

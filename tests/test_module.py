@@ -2,6 +2,7 @@
 
 Their errors are in test_bad_inputs.py (MODULE).
 """
+import pytest
 import torch
 from torch import nn
 
@@ -53,6 +54,23 @@ def test_layer_summary_leaves_batchnorm_statistics_alone():
     d2l.layer_summary(net, (2, 1, 8, 8))
     assert torch.equal(net[1].running_mean, before)
     assert net.training
+
+
+def test_layer_summary_gives_every_submodule_back_its_own_mode():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Dropout(0.5))
+    net[1].eval()  # a frozen batch-norm layer inside a model that trains
+    d2l.layer_summary(net, (2, 1, 8, 8))
+    assert [m.training for m in net.modules()] == [True, True, False, True]
+
+
+def test_eval_mode_restores_modes_even_after_an_error():
+    net = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    net[0].eval()
+    with pytest.raises(RuntimeError, match="inside"):
+        with d2l.eval_mode(net) as same:
+            assert same is net and not any(m.training for m in net.modules())
+            raise RuntimeError("inside")
+    assert [m.training for m in net.modules()] == [True, False, True]
 
 
 def _is_xavier_uniform(weight):
