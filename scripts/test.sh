@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
 export D2LMINI_PROGRESS=0
+# setup.sh installed every tool the tests use (Node, Chromium, the data): here a
+# test that skips for a missing tool fails instead (tests/conftest.py).
+export D2LMINI_TOOLS_REQUIRED=1
 # OpenMP threads that spin while waiting slow torch down many times over when
 # another process shares the cores; sleeping costs little when they don't.
 export OMP_WAIT_POLICY=PASSIVE
@@ -16,7 +19,7 @@ status=0
 # pytest exits 5 when it collected nothing: for this suite that is a failure.
 run_pytest() {
     local rc=0
-    python -m pytest "$@" || rc=$?
+    python -m pytest -rs "$@" || rc=$?   # -rs: every skip is listed with its reason
     if [ "$rc" = 5 ]; then echo "pytest collected no tests from: $*" >&2; fi
     return "$rc"
 }
