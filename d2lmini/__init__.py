@@ -19,6 +19,7 @@ torchvision and without pinned versions. One module per topic:
 * ``architecture`` - a model's layers as a graph, from its own code (for ``ArchitectureView``)
 * ``notebook`` - the set-up call of every page, ``expect_error``
 * ``results`` - recording training runs for the results page
+* ``recorded`` - runs a page quotes but cannot repeat (a GPU run, a long CPU run), as files
 * ``compat``  - d2l's small framework aliases
 * ``models``  - the models the chapters build (``d2lmini.models``)
 * ``widgets`` - interactive figures (``d2lmini.widgets``, imported on demand)
@@ -40,6 +41,7 @@ from .ops import (comp_conv2d, conv_output_shape, conv_output_size, corr2d,
                   corr2d_vectorized, pool2d, receptive_fields)
 from .models import LeNet, Residual, ResNeXtBlock
 from .plot import plot_history, set_figsize, show_images
+from .recorded import recorded_run
 from .results import record_run
 from .stats import count_macs, num_params
 from .train import Callback, History, Trainer, default_callbacks

@@ -472,6 +472,8 @@ RESULTS = [
     # A capped run is no result.
     ("record_run-capped", recording(record_fitted_run, D2LMINI_CAP="1x8"),
      ValueError, facts("record_run", "$D2LMINI_CAP", "unset D2LMINI_CAP")),
+    ("recorded_run-unknown-name", lambda: d2l.recorded_run("nin"),
+     ValueError, facts("recorded_run", "name", "8-3-nin-full-d2l-init-h200", "'nin'")),
 ]
 
 
