@@ -16,6 +16,7 @@ torchvision and without pinned versions. One module per topic:
 * ``settings`` - every environment variable d2lmini reads
 * ``plot``    - training curves and image grids as PNG
 * ``stats``   - parameter and multiply-accumulate counts
+* ``equivariance`` - a dense layer vs a convolution: locality, shifts (for ``LocalityView``)
 * ``architecture`` - a model's layers as a graph, from its own code (for ``ArchitectureView``)
 * ``notebook`` - the set-up call of every page, ``expect_error``
 * ``results`` - recording training runs for the results page

@@ -1,8 +1,9 @@
-"""KernelPlayground and PaddingStrideExplorer (Python side) and the checks the widgets use.
+"""KernelPlayground and PaddingStrideExplorer and the checks the widgets use.
 
-The browser half (the JavaScript computes the same numbers) is in
-tests/test_browser.py.
+KernelPlayground's page (its JavaScript in Node) is checked on d2l's 3×3 ⋆ 2×2
+example here; the built book in Chromium in tests/test_browser.py.
 """
+import json
 import re
 
 import numpy as np
@@ -15,6 +16,8 @@ from d2lmini import checks
 from d2lmini.widgets import _base
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground
 from d2lmini.widgets.padding import LIMITS, PaddingStrideExplorer
+from test_widget_state import FAKE_PAGE
+from test_widgets_views import needs_node, run_js
 
 STRIPES = torch.ones((6, 8))
 STRIPES[:, 2:6] = 0  # d2l §7.2.3's image
@@ -150,6 +153,91 @@ def test_kernel_playground_rejects_bad_arguments(kwargs, error, words):
         KernelPlayground(**kwargs)
     for word in words:
         assert word in str(info.value)
+
+
+X_D2L = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])  # d2l §7.2.1
+K_D2L = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+
+
+def test_d2l_example_opens_on_the_first_output():
+    widget = KernelPlayground(X_D2L, K_D2L, image_label="X")
+    expected = F.conv2d(X_D2L[None, None], K_D2L[None, None])[0, 0]
+    assert expected.tolist() == [[19, 25], [37, 43]]
+    assert torch.equal(widget.output(), expected) and widget.cell == [0, 0]
+    for i in range(2):
+        for j in range(2):
+            assert (widget.window((i, j)) * K_D2L).sum() == expected[i, j]
+    assert widget.window().tolist() == [[0, 1], [3, 4]]  # 0·0 + 1·1 + 3·2 + 4·3 = 19
+    assert widget.preset == "custom"
+    # a new kernel (or image) moves the selected entry back to (0, 0), as the constructor does
+    widget.cell = (1, 1)
+    widget.kernel = torch.ones(2, 2)
+    assert widget.cell == [0, 0]
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(cell=(2, 0)), ValueError, ["KernelPlayground", "cell row", "at most 1", "2"]),
+    (dict(cell=3), TypeError, ["KernelPlayground", "cell", "(row, column)"]),
+])
+def test_kernel_playground_rejects_a_cell_outside_the_output(kwargs, error, words):
+    with pytest.raises(error) as info:
+        KernelPlayground(X_D2L, K_D2L, **kwargs)
+    for word in words:
+        assert word in str(info.value)
+
+
+STEP_THROUGH = FAKE_PAGE + r"""
+const { model, el } = page(payload.state);
+const root = el.children[0];
+const byId = (id) => [...el.walk()].find((n) => n.attributes["data-testid"] === id);
+const seen = () => ({ formula: byId("kernel-formula").textContent, cell: JSON.parse(root.dataset.cell),
+  input: byId("kernel-input").attributes["aria-label"],
+  output: byId("kernel-output").attributes["aria-label"] });
+const first = JSON.parse(root.dataset.output);
+const steps = [seen()];
+for (let t = 0; t < 4; t++) { byId("kernel-next").dispatchEvent(new Event("click")); steps.push(seen()); }
+byId("kernel-prev").dispatchEvent(new Event("click"));
+steps.push(seen());
+// clicking output (1, 0) selects it; a new weight moves the selection to (0, 0), as in Python
+const click = Object.assign(new Event("click"), { clientX: 10, clientY: 60 });
+byId("kernel-output").dispatchEvent(click);
+steps.push(seen());
+const weight = byId("kernel-cell-1-1");
+weight.value = "-1";
+weight.dispatchEvent(new Event("change"));
+steps.push(seen());
+return { steps, sent: model.sent, output: first, edited: JSON.parse(root.dataset.output),
+         status: byId("kernel-status").textContent, preset: byId("kernel-preset").value };
+"""
+
+
+@needs_node
+def test_the_page_steps_through_d2l_example_with_its_sums_of_products():
+    widget = KernelPlayground(X_D2L, K_D2L, image_label="X")
+    state = json.loads(json.dumps(widget.get_state(), default=str))
+    out = run_js(widget, STEP_THROUGH, {"state": state})
+    assert out["output"] == widget.output().tolist() == [[19, 25], [37, 43]]
+    assert out["status"].startswith("input 3×3 ⋆ kernel 2×2 → output 2×2") and out["preset"] == "custom"
+    steps = out["steps"]
+    assert steps[0]["formula"] == "out[0, 0] = Σ 0·0 + 1·1 + 3·2 + 4·3 = 19"
+    assert [s["cell"] for s in steps[:7]] == [[0, 0], [0, 1], [1, 0], [1, 1], [0, 0], [1, 1],
+                                              [1, 0]]
+    for s in steps[:7]:  # every sum of products is its output, as torch computes it
+        i, j = s["cell"]
+        terms = re.findall(r"(-?[\d.]+)·(-?[\d.]+)", s["formula"])
+        window = widget.window((i, j))
+        assert [float(x) for x, _ in terms] == window.flatten().tolist()
+        assert [float(k) for _, k in terms] == K_D2L.flatten().tolist()
+        assert float(s["formula"].rsplit("= ", 1)[1]) == widget.output()[i, j]
+    assert "rows 1..2 and columns 0..1, is framed" in steps[6]["input"]
+    assert "out[1, 0] = 37 is framed" in steps[6]["output"]
+    # the page saved every selection, and the edited kernel with the entry it follows to
+    assert out["sent"][-1] == {"kernel": [[0, 1], [2, -1]], "cell": [0, 0]}
+    assert steps[7]["formula"] == "out[0, 0] = Σ 0·0 + 1·1 + 3·2 + 4·-1 = 3"
+    for message in out["sent"]:
+        widget.set_state(message)
+    assert widget.cell == [0, 0] and widget.output().tolist() == out["edited"]
+    assert out["edited"] == F.conv2d(X_D2L[None, None], widget.kernel_tensor()[None, None])[0, 0].tolist()
 
 
 def test_kernel_playground_repr_is_short_and_deterministic():

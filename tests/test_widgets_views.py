@@ -510,14 +510,39 @@ def positive_stack(layers):
 
 def test_receptive_field_default_is_lenet():
     w = ReceptiveFieldView()
-    assert w.table() == [("1: Conv2d 5×5, pad 2", 5, 1), ("2: AvgPool2d 2×2, stride 2", 6, 2),
-                         ("3: Conv2d 5×5", 14, 2), ("4: AvgPool2d 2×2, stride 2", 16, 4)]
+    assert w.table() == [("1: conv 5×5, pad 2", 5, 1), ("2: avg pool 2×2, stride 2", 6, 2),
+                         ("3: conv 5×5", 14, 2), ("4: avg pool 2×2, stride 2", 16, 4)]
     assert [g["out"] for g in w.geometry] == [[28, 28], [14, 14], [10, 10], [5, 5]]
     assert (w.layer, w.unit) == (3, [2, 2])
     assert w.window() == ((6, 21), (6, 21))
     assert w.window(0, (0, 0), clip=False) == ((-2, 2), (-2, 2))
-    assert repr(w) == ("ReceptiveFieldView(4 layers, input 28×28; layer '4: AvgPool2d 2×2, stride 2' "
+    assert repr(w) == ("ReceptiveFieldView(4 layers, input 28×28; layer '4: avg pool 2×2, stride 2' "
                        "unit (2, 2) sees rows 6..21, columns 6..21)")
+
+
+def vgg11_stack():
+    """VGG-11's convolutions and poolings (8.2), as modules."""
+    return [layer for num_convs in (1, 1, 2, 2, 2)
+            for layer in [nn.Conv2d(1, 1, 3, padding=1)] * num_convs + [nn.MaxPool2d(2)]]
+
+
+def test_receptive_field_opens_on_the_deepest_layer_that_fits_and_names_conv_and_pool():
+    w = ReceptiveFieldView(vgg11_stack(), 64)
+    sizes = [size for _, size, _ in w.table()]
+    assert sizes == [3, 4, 8, 10, 18, 26, 30, 46, 62, 70, 102, 134, 150]
+    assert sizes[w.layer] == 62 <= 64 < sizes[w.layer + 1]  # field fits the 64×64 input
+    assert w.unit == [4, 4] and w.geometry[w.layer]["out"] == [8, 8]
+    names = [name for name, _, _ in w.table()]
+    assert names[:2] == ["1: conv 3×3, pad 1", "2: max pool 2×2, stride 2"]
+    assert not any("layer" in name for name in names)
+    assert ReceptiveFieldView(vgg11_stack(), 64, layer=6).layer == 6  # the reader's choice
+    # nothing fits: the first layer; tuples are 'window', dilated convolutions say so
+    assert ReceptiveFieldView([(5, 1, 2)], 4).layer == 0
+    odd = ReceptiveFieldView([nn.Conv2d(1, 1, (3, 5), dilation=2), nn.ReLU(), (3, 2, 1),
+                              nn.AvgPool2d(2)], 20)
+    assert [name for name, _, _ in odd.table()] == [
+        "1: conv 3×5, dilation 2", "2: ReLU", "3: window 3×3, stride 2, pad 1",
+        "4: avg pool 2×2, stride 2"]
 
 
 def test_receptive_field_window_equals_gradient_support():
@@ -547,6 +572,7 @@ def test_receptive_field_tuples_and_rectangles():
                                          d2l.receptive_fields(layers, 17, axis=1))):
         assert g["size"] == [f.size for f in fields] and g["jump"] == [f.jump for f in fields]
     assert w.geometry[3]["name"] == "4: ReLU"
+    assert w.geometry[4]["name"] == "5: max pool 3×2, stride 1×2"
     # an nn.Sequential works as the list of its layers
     assert ReceptiveFieldView(nn.Sequential(*lenet_stack())).geometry == ReceptiveFieldView().geometry
 
@@ -564,6 +590,41 @@ def test_receptive_field_javascript_matches_python():
     for (layer, i, j), (full, clipped) in zip(cases, out):
         assert tuple(map(tuple, full)) == w.window(layer, (i, j), clip=False)
         assert tuple(map(tuple, clipped)) == w.window(layer, (i, j))
+
+
+def test_pooling_grows_the_receptive_field_of_the_next_convolution():
+    """7.5: conv → pool → conv sees 8×8 where conv → conv sees 5×5 (gradients agree)."""
+    plain = [nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)]
+    pooled = [nn.Conv2d(1, 1, 3), nn.MaxPool2d(2), nn.Conv2d(1, 1, 3)]
+    for layers, field in ((plain, 5), (pooled, 8)):
+        w = ReceptiveFieldView(layers, 12)
+        assert w.layer == len(layers) - 1 and w.table()[-1][1] == field
+        (r0, r1), (c0, c1) = w.window()
+        assert r1 - r0 + 1 == c1 - c0 + 1 == field
+        # a max pool's gradient reaches only the winner: measure with the same window, averaged
+        measured = [nn.AvgPool2d(2) if isinstance(m, nn.MaxPool2d) else m for m in layers]
+        assert w.window() == gradient_window(positive_stack(measured), (12, 12), w.unit)
+
+
+@needs_node
+def test_receptive_field_growth_in_words_is_the_geometry():
+    stacks = [ReceptiveFieldView(vgg11_stack(), 64),
+              ReceptiveFieldView([(3, 1, 1), (2, 2), (5, 2, 2), nn.MaxPool2d((3, 2), stride=(1, 2))],
+                                 (21, 17))]
+    for w in stacks:
+        lines = run_js(w, "return payload.geometry.map((g, l) => m.rfGrowth(payload.geometry, l));",
+                       {"geometry": w.geometry})
+        below = {"size": [1, 1], "jump": [1, 1]}
+        for g, line in zip(w.geometry, lines):
+            per_axis = re.findall(r"(\d+) = (\d+) \+ \((\d+) − 1\) × (\d+)", line)
+            if g["size"][0] == g["size"][1] and g["kernel"][0] == g["kernel"][1] \
+                    and below["jump"][0] == below["jump"][1]:
+                per_axis *= 2  # one sentence for both axes
+            assert [tuple(map(int, t)) for t in per_axis] == [
+                (g["size"][a], below["size"][a], g["kernel"][a], below["jump"][a]) for a in (0, 1)]
+            if below["jump"][0] > 1 and g["kernel"][0] > 1:
+                assert f"each of the {g['kernel'][0] - 1} extra taps adds {below['jump'][0]} pixels" in line
+            below = g
 
 
 @pytest.mark.parametrize("args, kwargs, error, words", [

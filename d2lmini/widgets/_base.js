@@ -93,25 +93,32 @@ function d2lDrawGrid(canvas, grid, opts = {}) {
     ctx.stroke();
   }
   if (opts.numbers && cell >= 18) {
-    ctx.font = `${Math.max(8, Math.floor(cell * 0.36))}px ui-monospace, monospace`;
+    // opts.fontPx: the digits' size (default about a third of a cell)
+    ctx.font = `${opts.fontPx || Math.max(8, Math.floor(cell * 0.36))}px ui-monospace, monospace`;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
-        const bg = color(grid[i][j], i, j);
-        const m = /rgb\((\d+),(\d+),(\d+)\)/.exec(bg);
-        const lum = m ? 0.299 * m[1] + 0.587 * m[2] + 0.114 * m[3] : 255;
-        ctx.fillStyle = lum < 128 ? "#fff" : "#000";
-        ctx.fillText(d2lFmt(grid[i][j], cell >= 30 ? 2 : 1), j * cell + cell / 2, i * cell + cell / 2);
+        // the ink that contrasts most with the cell, with a halo of the other: legible on any colour
+        const ink = d2lInk(color(grid[i][j], i, j));
+        const text = d2lFmt(grid[i][j], cell >= 30 ? 2 : 1), x = j * cell + cell / 2, y = i * cell + cell / 2;
+        ctx.strokeStyle = ink === "#000" ? "rgba(255,255,255,0.85)" : "rgba(0,0,0,0.6)";
+        ctx.lineWidth = 3;
+        ctx.strokeText(text, x, y);
+        ctx.fillStyle = ink;
+        ctx.fillText(text, x, y);
       }
     }
   }
   const boxes = opts.highlight ? [].concat(opts.highlight) : [];
   for (const box of boxes) {
     if (!box) continue;
+    // drawn inside the box's edge, so a thin frame stays clear of the digits in its cells
+    const width = box.lineWidth || 3;
     ctx.strokeStyle = box.color || "#ff9800";
-    ctx.lineWidth = box.lineWidth || 3;
-    ctx.strokeRect(box.j * cell + 1.5, box.i * cell + 1.5, box.w * cell - 3, box.h * cell - 3);
+    ctx.lineWidth = width;
+    ctx.strokeRect(box.j * cell + width / 2, box.i * cell + width / 2, box.w * cell - width, box.h * cell - width);
   }
   return { cell, width: cols * cell, height: rows * cell };
 }
@@ -173,4 +180,72 @@ function d2lShowNumber(input, value) {
 function d2lInt(text, lo, hi, fallback) {
   const v = Math.round(Number(text));
   return String(text).trim() === "" || !Number.isFinite(v) ? fallback : Math.min(Math.max(v, lo), hi);
+}
+
+// ---- helpers shared by several widgets (one copy each)
+
+/** "#000" or "#fff", whichever contrasts more with a css colour rgb(r,g,b) or #rrggbb (WCAG). */
+function d2lInk(css) {
+  const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(css) || /^#(..)(..)(..)$/.exec(css);
+  if (!m) return "#000";
+  const channel = (text) => {
+    const c = (css.startsWith("#") ? parseInt(text, 16) : Number(text)) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const lum = 0.2126 * channel(m[1]) + 0.7152 * channel(m[2]) + 0.0722 * channel(m[3]);
+  return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) ? "#000" : "#fff";
+}
+
+/** The key of the preset whose kernel equals K entry for entry, else "custom" (presets.preset_of). */
+function d2lPresetOf(K, presets) {
+  const same = (A, B) => A.length === B.length &&
+    A.every((row, a) => row.length === B[a].length && row.every((v, b) => v === B[a][b]));
+  const hit = Object.entries(presets).find(([, p]) => same(p.kernel, K));
+  return hit ? hit[0] : "custom";
+}
+
+/** Largest |value| of a list of lists (0 when there is none). */
+function d2lMaxAbs(grid) {
+  let m = 0;
+  for (const row of grid) for (const v of row) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+/** The bytes of base64 text, as widgets/_codec.py's encode stores them. */
+function d2lBytes(b64) {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let t = 0; t < text.length; t++) bytes[t] = text.charCodeAt(t);
+  return bytes;
+}
+
+/** An integer with thousands separators: 38416 -> "38,416" (Python's f"{n:,}"). */
+function d2lGroup(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+
+/**
+ * A sentence written in Python (widgets/_text.py's fill does the same): "{name}" is
+ * values[name], an integer with thousands separators; "{name:word}" is "1 word" or "n words".
+ */
+function d2lFill(template, values) {
+  return template.replace(/\{(\w+)(?::(\w+))?\}/g, (_, name, word) => {
+    const v = values[name];
+    const text = Number.isInteger(v) ? d2lGroup(v) : String(v);
+    return word === undefined ? text : `${text} ${word}${v === 1 ? "" : "s"}`;
+  });
+}
+
+/** A picture in parent: {box, caption, canvas}, the canvas an image (role="img") named by label. */
+function d2lPanel(parent, testid, label) {
+  const box = d2lEl(parent, "div", { cls: "d2l-col" });
+  const caption = d2lEl(box, "div", { cls: "d2l-caption" });
+  const attrs = { role: "img", "aria-label": label };
+  if (testid) attrs["data-testid"] = testid;
+  const canvas = d2lEl(box, "canvas", { attrs });
+  return { box, caption, canvas };
+}
+
+/** Set a panel's caption; its canvas says the same, and what it shows, to a screen reader. */
+function d2lLabel(panel, caption, shows = "") {
+  panel.caption.textContent = caption;
+  panel.canvas.setAttribute("aria-label", shows ? `${caption}: ${shows}` : caption);
 }

@@ -3,7 +3,7 @@
 // Uses the d2l* helpers of _base.js (prepended by _base.py).
 
 /** d2l.corr2d: out[i][j] = sum_{a,b} X[i+a][j+b] * K[a][b] (valid positions only). */
-function corr2d(X, K) {
+export function corr2d(X, K) {
   const h = X.length, w = X[0].length, kh = K.length, kw = K[0].length;
   const out = [];
   for (let i = 0; i + kh <= h; i++) {
@@ -18,8 +18,8 @@ function corr2d(X, K) {
   return out;
 }
 
-/** The text "out[i, j] = x·k + ... = s" for one output cell (long sums abbreviated). */
-function sumOfProducts(X, K, i, j) {
+/** "out[i, j] = Σ x·k + ... = s" for one output cell (long sums abbreviated). */
+export function sumOfProducts(X, K, i, j) {
   const terms = [];
   let s = 0;
   for (let a = 0; a < K.length; a++) {
@@ -34,14 +34,10 @@ function sumOfProducts(X, K, i, j) {
   return `out[${i}, ${j}] = Σ ${shown} = ${d2lFmt(s, 4)}`;
 }
 
-/** The key of the preset whose kernel is K, else "custom" (kernel.py's preset_of). */
-export function presetOf(K, presets) {
-  const same = (A, B) => A.length === B.length &&
-    A.every((row, a) => row.length === B[a].length && row.every((v, b) => v === B[a][b]));
-  const hit = Object.entries(presets).find(([, p]) => same(p.kernel, K));
-  return hit ? hit[0] : "custom";
-}
+// The preset menu names the kernel as Python's presets.preset_of does (one helper, in _base.js).
+export { d2lPresetOf as presetOf };
 
+/** K cut or padded with zeros to rows × cols. */
 function resized(K, rows, cols) {
   const out = [];
   for (let a = 0; a < rows; a++) {
@@ -65,52 +61,65 @@ function render({ model, el }) {
   const colsInput = d2lNumberInput(controls, "columns",
     { min: 1, step: 1, "data-testid": "kernel-cols", "aria-label": "kernel columns" },
     (text) => resize(null, text));
+  const prev = d2lEl(controls, "button", { text: "‹",
+    attrs: { type: "button", "data-testid": "kernel-prev", "aria-label": "previous output entry" } });
+  const next = d2lEl(controls, "button", { text: "›",
+    attrs: { type: "button", "data-testid": "kernel-next", "aria-label": "next output entry" } });
 
   // --- the three panels: input, kernel, output
   const row = d2lEl(root, "div", { cls: "d2l-row" });
-  const inPanel = d2lEl(row, "div", { cls: "d2l-col" });
-  const inTitle = d2lEl(inPanel, "div", { cls: "d2l-caption" });
-  const inCanvas = d2lEl(inPanel, "canvas", { attrs: { "data-testid": "kernel-input", role: "img" } });
+  const inP = d2lPanel(row, "kernel-input", "input");
   const kPanel = d2lEl(row, "div", { cls: "d2l-col" });
   d2lEl(kPanel, "div", { cls: "d2l-caption", text: "kernel (edit the numbers)" });
   const kTable = d2lEl(kPanel, "table", { attrs: { "data-testid": "kernel-grid" },
     style: { borderCollapse: "collapse" } });
-  const outPanel = d2lEl(row, "div", { cls: "d2l-col" });
-  const outTitle = d2lEl(outPanel, "div", { cls: "d2l-caption" });
-  const outCanvas = d2lEl(outPanel, "canvas", { attrs: { "data-testid": "kernel-output", role: "img" } });
-  const legend = d2lEl(outPanel, "div", { cls: "d2l-caption" });
-  const legendBar = d2lEl(legend, "canvas", { style: { border: "none", verticalAlign: "middle" } });
+  const outP = d2lPanel(row, "kernel-output", "output");
+  outP.canvas.style.cursor = "pointer";
+  const legend = d2lEl(outP.box, "div", { cls: "d2l-caption" });
+  const legendBar = d2lEl(legend, "canvas", { style: { border: "none", verticalAlign: "middle" },
+    attrs: { "aria-hidden": "true" } });
   const legendText = d2lEl(legend, "span");
 
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "kernel-status" } });
-  const formula = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "kernel-formula" },
-    text: "Hover over (or click) an output cell to see its sum of products." });
+  const formula = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "kernel-formula" } });
 
-  let hover = null;      // {i, j} of the highlighted output cell
+  let hover = null;      // {i, j} of an output cell under the pointer: shown, not saved
   let output = [];
-  let cellIn = 8, cellOut = 8;
+  let cell = 8;
   let cells = [];        // the kernel's number inputs, cells[a][b]
 
   function image() { return model.get("image"); }
   function kernel() { return model.get("kernel"); }
 
-  // The preset shown follows from the kernel (as in Python), so only the kernel is saved.
-  function setKernel(K) { d2lSave(model, { kernel: K }); }
+  /** Save a new kernel; as in Python, the selected output entry goes back to (0, 0)
+   *  (the preset shown follows from the kernel by itself). */
+  function setKernel(K) { d2lSave(model, { kernel: K, cell: [0, 0] }); }
 
   /** Resize the kernel to the rows or columns typed (the other stays); returns the size kept. */
   function resize(rowsText, colsText) {
-    const X = image(), K = kernel(), maxSide = model.get("max_kernel_side");
+    const X = image(), K = kernel(), [, maxSide] = model.get("limits").kernel_side;
     const size = (text, n, have) => (text === null ? have : d2lInt(text, 1, Math.min(n, maxSide), have));
     const r = size(rowsText, X.length, K.length), c = size(colsText, X[0].length, K[0].length);
     setKernel(resized(K, r, c));
     return rowsText === null ? c : r;
   }
 
+  /** Select the output entry `delta` steps after the selected one, row by row (wrapping). */
+  function step(delta) {
+    if (!output.length) return;
+    const oh = output.length, ow = output[0].length, [i, j] = model.get("cell");
+    const k = (((i * ow + j + delta) % (oh * ow)) + oh * ow) % (oh * ow);
+    hover = null;
+    d2lSave(model, { cell: [Math.floor(k / ow), k % ow] });
+  }
+
+  /** The menu of presets; those larger than the image are shown but cannot be picked. */
   function fillPresets() {
+    const X = image();
     presetSelect.replaceChildren();
-    const presets = model.get("presets");
-    for (const [key, p] of Object.entries(presets)) {
-      d2lEl(presetSelect, "option", { text: p.label, attrs: { value: key } });
+    for (const [key, p] of Object.entries(model.get("presets"))) {
+      const fits = p.kernel.length <= X.length && p.kernel[0].length <= X[0].length;
+      d2lEl(presetSelect, "option", { text: p.label, attrs: fits ? { value: key } : { value: key, disabled: "" } });
     }
     d2lEl(presetSelect, "option", { text: "custom (edited)", attrs: { value: "custom", disabled: "" } });
   }
@@ -128,7 +137,7 @@ function render({ model, el }) {
           (text) => {
             const value = Number(text);
             const K2 = kernel().map((r) => r.slice());
-            K2[a][b] = Number.isFinite(value) ? value : 0;
+            K2[a][b] = String(text).trim() !== "" && Number.isFinite(value) ? value : K2[a][b];
             setKernel(K2);
             return d2lFmt(K2[a][b], 4);
           }));
@@ -140,13 +149,17 @@ function render({ model, el }) {
   function draw() {
     const X = image(), K = kernel();
     const h = X.length, w = X[0].length, kh = K.length, kw = K[0].length;
-    presetSelect.value = presetOf(K, model.get("presets"));
-    rowsInput.max = String(Math.min(h, model.get("max_kernel_side")));
-    colsInput.max = String(Math.min(w, model.get("max_kernel_side")));
+    const [, maxSide] = model.get("limits").kernel_side;
+    presetSelect.value = d2lPresetOf(K, model.get("presets"));
+    rowsInput.max = String(Math.min(h, maxSide));
+    colsInput.max = String(Math.min(w, maxSide));
     d2lShowNumber(rowsInput, kh);
     d2lShowNumber(colsInput, kw);
-    cellIn = Math.max(4, Math.min(24, Math.floor(230 / Math.max(h, w))));
-    inTitle.textContent = `${model.get("image_label") || "input"} ${h}×${w}`;
+    // small inputs (d2l's 3×3 example) get large cells with their numbers written in
+    cell = Math.max(4, Math.min(48, Math.floor(230 / Math.max(h, w))));
+    const numbers = cell >= 24;
+    const fontPx = Math.max(12, Math.floor(cell * 0.36));
+    const label = model.get("image_label") || "input";
     if (kh > h || kw > w) {
       output = [];
       root.dataset.output = "[]";
@@ -157,29 +170,33 @@ function render({ model, el }) {
     status.classList.remove("d2l-error");
     output = corr2d(X, K);
     const oh = output.length, ow = output[0].length;
-    cellOut = cellIn;
+    const [si, sj] = model.get("cell");
+    const shown = hover || { i: Math.min(si, oh - 1), j: Math.min(sj, ow - 1) };
+    const { i, j } = shown;
     // captions wrap inside their picture's width, so the three panels sit side by side
-    inPanel.style.maxWidth = `${Math.max(160, w * cellIn + 2)}px`;
-    outPanel.style.maxWidth = `${Math.max(160, (w - kw + 1) * cellOut + 2)}px`;
-    if (hover && (hover.i >= oh || hover.j >= ow)) hover = null;
+    inP.box.style.maxWidth = `${Math.max(160, w * cell + 2)}px`;
+    outP.box.style.maxWidth = `${Math.max(160, ow * cell + 2)}px`;
     const [lo, hi] = d2lRange(X);
-    d2lDrawGrid(inCanvas, X, {
-      cell: cellIn, color: (v) => d2lGrey(v, Math.min(0, lo), Math.max(1, hi)), numbers: cellIn >= 24,
-      highlight: hover ? { i: hover.i, j: hover.j, h: kh, w: kw } : null,
+    d2lLabel(inP, `${label} ${h}×${w}`, `values ${d2lFmt(lo)} to ${d2lFmt(hi)}; the window of ` +
+      `out[${i}, ${j}], rows ${i}..${i + kh - 1} and columns ${j}..${j + kw - 1}, is framed`);
+    d2lDrawGrid(inP.canvas, X, {
+      cell, color: (v) => d2lGrey(v, Math.min(0, lo), Math.max(1, hi)), numbers, fontPx,
+      highlight: { i, j, h: kh, w: kw },
     });
     const [olo, ohi] = d2lRange(output);
     const maxAbs = Math.max(Math.abs(olo), Math.abs(ohi)) || 1;
-    d2lDrawGrid(outCanvas, output, {
-      cell: cellOut, color: (v) => d2lDiverging(v, maxAbs), numbers: cellOut >= 24,
-      highlight: hover ? { i: hover.i, j: hover.j, h: 1, w: 1 } : null,
+    d2lLabel(outP, `output ${oh}×${ow} (blue < 0 < red)`, `values ${d2lFmt(olo, 3)} to ` +
+      `${d2lFmt(ohi, 3)}; out[${i}, ${j}] = ${d2lFmt(output[i][j], 4)} is framed`);
+    d2lDrawGrid(outP.canvas, output, {
+      cell, color: (v) => d2lDiverging(v, maxAbs), numbers, fontPx,
+      highlight: { i, j, h: 1, w: 1 },
     });
-    outTitle.textContent = `output ${oh}×${ow} (blue < 0 < red)`;
     drawLegend(maxAbs);
     root.dataset.output = JSON.stringify(output);
+    root.dataset.cell = JSON.stringify([i, j]);
     status.textContent = `input ${h}×${w} ⋆ kernel ${kh}×${kw} → output ${oh}×${ow}` +
       `   (output range ${d2lFmt(olo, 3)} … ${d2lFmt(ohi, 3)})`;
-    formula.textContent = hover ? sumOfProducts(X, K, hover.i, hover.j)
-      : "Hover over (or click) an output cell to see its sum of products.";
+    formula.textContent = sumOfProducts(X, K, i, j);
   }
 
   function drawLegend(maxAbs) {
@@ -194,13 +211,21 @@ function render({ model, el }) {
     legendText.textContent = ` ${d2lFmt(-maxAbs, 2)} … 0 … ${d2lFmt(maxAbs, 2)}`;
   }
 
-  function onPointer(event) {
-    if (!output.length) return;
-    const cell = d2lCellAt(outCanvas, event, cellOut, output.length, output[0].length);
-    if (cell && (!hover || cell.i !== hover.i || cell.j !== hover.j)) { hover = cell; draw(); }
+  /** The output cell under the pointer, or null. */
+  function cellAt(event) {
+    return output.length ? d2lCellAt(outP.canvas, event, cell, output.length, output[0].length) : null;
   }
-  outCanvas.addEventListener("mousemove", onPointer);
-  outCanvas.addEventListener("click", onPointer);
+  outP.canvas.addEventListener("mousemove", (event) => {
+    const at = cellAt(event);
+    if (at && (!hover || at.i !== hover.i || at.j !== hover.j)) { hover = at; draw(); }
+  });
+  outP.canvas.addEventListener("mouseleave", () => { if (hover) { hover = null; draw(); } });
+  outP.canvas.addEventListener("click", (event) => {
+    const at = cellAt(event);
+    if (at) { hover = null; d2lSave(model, { cell: [at.i, at.j] }); }
+  });
+  prev.addEventListener("click", () => step(-1));
+  next.addEventListener("click", () => step(1));
 
   presetSelect.addEventListener("change", () => {
     const p = model.get("presets")[presetSelect.value];
@@ -214,10 +239,11 @@ function render({ model, el }) {
   draw();
   return d2lListen(model, {
     "change:kernel": onKernel,
-    "change:image": draw,
+    "change:image": onPresets,
     "change:image_label": draw,
+    "change:cell": draw,
     "change:presets": onPresets,
-    "change:max_kernel_side": draw,
+    "change:limits": draw,
   });
 }
 

@@ -1,9 +1,10 @@
 // LocalityView (d2lmini/widgets/locality.py): a dense layer and a convolution on the
 // same image. Everything shown is computed here from the saved state (the book has
-// no kernel); locality.py has a Python mirror of each exported function.
+// no kernel); d2lmini/equivariance.py has a Python mirror of each exported function,
+// and the status sentences come from Python (the state's texts), filled here.
 // Uses the d2l* helpers of _base.js (prepended by _base.py).
 
-/** Two outputs count as equal within this relative tolerance (locality.py's RTOL). */
+/** Two outputs count as equal within this relative tolerance (equivariance.RTOL). */
 const LV_RTOL = 1e-9;
 
 /** X moved dy rows down and dx columns right; zeros come in, nothing wraps (shift_image). */
@@ -15,14 +16,14 @@ export function lvShift(X, dy, dx) {
   }));
 }
 
-/** The dense weights saved by quantize(): {rows, cols, W (Float64Array, row-major), maxAbs}. */
+/** The dense weights as saved (_codec.encode): {rows, cols, W (Float64Array, row-major), maxAbs}. */
 export function lvDecode(stored) {
-  const [rows, cols] = stored.shape, [lo, hi] = stored.range;
-  const text = atob(stored.data);
+  const [rows, cols] = stored.shape, [[lo, hi]] = stored.ranges;
+  const bytes = d2lBytes(stored.data);
   const W = new Float64Array(rows * cols);
   let maxAbs = 0;
   for (let k = 0; k < W.length; k++) {
-    W[k] = lo + text.charCodeAt(k) / 255 * (hi - lo);
+    W[k] = lo + bytes[k] / 255 * (hi - lo);
     maxAbs = Math.max(maxAbs, Math.abs(W[k]));
   }
   return { rows, cols, W, maxAbs };
@@ -105,33 +106,12 @@ export function lvCounts(shape, kernelShape) {
            conv_weights: taps, conv_sees: taps };
 }
 
-/** 38416 -> "38,416" (Python's f"{n:,}"). */
-export function lvGroup(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
-
-function lvPlural(n, word) { return `${lvGroup(n)} ${word}${n === 1 ? "" : "s"}`; }
-
-/** The status lines (status_lines): the counts, and what the shift did. */
-export function lvStatus(c, shift, eq) {
-  const lines = [`dense: ${lvPlural(c.dense_weights, "weight")}, every output sees all ` +
-    `${lvPlural(c.dense_sees, "pixel")}; convolution: ${lvPlural(c.conv_weights, "weight")} ` +
-    `shared by all ${lvPlural(c.outputs, "output")}, each sees ${lvPlural(c.conv_sees, "pixel")}`];
+/** The status lines (LocalityView.status): Python's sentences (texts) with these counts. */
+export function lvStatus(texts, counts, shift, eq) {
   const [dy, dx] = shift;
-  if (dy === 0 && dx === 0) {
-    lines.push("no shift: set a shift to move the input and compare the outputs");
-    return lines;
-  }
-  const head = `shift (${dy}, ${dx}): `, n = eq.units;
-  if (eq.interior) {
-    lines.push(`${head}the convolution's output moves with the input: at ${eq.conv_equal} of the ` +
-      `${eq.interior} units away from the border (${eq.conv_equal_all} of all ${n}) it ` +
-      `equals the unshifted output moved by (${dy}, ${dx}); the dense output does so at ` +
-      `${eq.dense_equal} of ${eq.interior} (${eq.dense_equal_all} of ${n})`);
-  } else {
-    lines.push(`${head}no unit is away from the border at this shift; the convolution's output ` +
-      `equals the unshifted output moved by (${dy}, ${dx}) at ${eq.conv_equal_all} of ` +
-      `${n} units, the dense output at ${eq.dense_equal_all} of ${n}`);
-  }
-  return lines;
+  if (dy === 0 && dx === 0) return [d2lFill(texts.counts, counts), texts.no_shift];
+  const line = eq.interior ? texts.shift : texts.no_interior;
+  return [d2lFill(texts.counts, counts), d2lFill(line, { ...eq, dy, dx })];
 }
 
 /** The weights unit (i, j) gives each pixel: [dense map, conv map] (LocalityView.unit_weights). */
@@ -150,20 +130,6 @@ export function lvUnitWeights(dense, K, h, w, i, j) {
     convMap.push(crow);
   }
   return [denseMap, convMap];
-}
-
-/** The key of the preset whose kernel is K, else "custom" (locality.py's preset_of). */
-export function lvPresetOf(K, presets) {
-  const same = (A, B) => A.length === B.length &&
-    A.every((row, a) => row.length === B[a].length && row.every((v, b) => v === B[a][b]));
-  const hit = Object.entries(presets).find(([, p]) => same(p.kernel, K));
-  return hit ? hit[0] : "custom";
-}
-
-function lvMaxAbs(grid) {
-  let m = 0;
-  for (const row of grid) for (const v of row) m = Math.max(m, Math.abs(v));
-  return m;
 }
 
 function render({ model, el }) {
@@ -201,20 +167,14 @@ function render({ model, el }) {
   const shiftStatus = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "locality-shift" } });
 
   // --- first row: the input and both outputs; second row: the selected unit's weights
-  function panel(row, testid) {
-    const box = d2lEl(row, "div", { cls: "d2l-col" });
-    const caption = d2lEl(box, "div", { cls: "d2l-caption" });
-    const canvas = d2lEl(box, "canvas", { attrs: { "data-testid": testid, role: "img" } });
-    return { box, caption, canvas };
-  }
   const top = d2lEl(root, "div", { cls: "d2l-row" });
-  const inP = panel(top, "locality-input");
-  const denseP = panel(top, "locality-dense-output");
-  const convP = panel(top, "locality-conv-output");
+  const inP = d2lPanel(top, "locality-input", "input image");
+  const denseP = d2lPanel(top, "locality-dense-output", "dense layer's output");
+  const convP = d2lPanel(top, "locality-conv-output", "convolution's output");
   const bottom = d2lEl(root, "div", { cls: "d2l-row" });
-  const denseW = panel(bottom, "locality-dense-weights");
-  const convW = panel(bottom, "locality-conv-weights");
-  const kernelP = panel(bottom, "locality-kernel");
+  const denseW = d2lPanel(bottom, "locality-dense-weights", "dense weights of the selected unit");
+  const convW = d2lPanel(bottom, "locality-conv-weights", "convolution weights of the selected unit");
+  const kernelP = d2lPanel(bottom, "locality-kernel", "the kernel");
   const unitLine = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "locality-unit" } });
   d2lEl(root, "div", { cls: "d2l-caption", text: "Colours: blue < 0 < red (input: black = 0). " +
     "Orange: the selected unit and the pixels its convolution sees; click an output to select " +
@@ -259,7 +219,7 @@ function render({ model, el }) {
     shape = [h, w];
     cell = Math.max(6, Math.min(24, Math.floor(170 / Math.max(h, w))));
 
-    kernelSelect.value = lvPresetOf(K, model.get("presets"));
+    kernelSelect.value = d2lPresetOf(K, model.get("presets"));
     unitInputs[0].max = String(h - 1);
     unitInputs[1].max = String(w - 1);
     unitInputs.forEach((input, a) => d2lShowNumber(input, unit[a]));
@@ -268,7 +228,7 @@ function render({ model, el }) {
     const eq = lvEquivariance(X, dense, K, shift);
     const counts = lvCounts([h, w], [kh, kw]);
     const shifted = shift[0] !== 0 || shift[1] !== 0;
-    const lines = lvStatus(counts, shift, eq.counts);
+    const lines = lvStatus(model.get("texts"), counts, shift, eq.counts);
     status.textContent = lines[0];
     shiftStatus.textContent = lines[1];
 
@@ -280,39 +240,46 @@ function render({ model, el }) {
 
     const [lo, hi] = d2lRange(X);
     const label = model.get("image_label") || "input";
-    inP.caption.textContent = (label.includes(`${h}×${w}`) ? label : `${label} ${h}×${w}`) +
-      (shifted ? `, shifted (${shift[0]}, ${shift[1]})` : "");
+    const where = `unit (${ui}, ${uj})`;
+    d2lLabel(inP, (label.includes(`${h}×${w}`) ? label : `${label} ${h}×${w}`) +
+      (shifted ? `, shifted (${shift[0]}, ${shift[1]})` : ""),
+      `black is 0; the ${kh}×${kw} window of ${where} is framed`);
     d2lDrawGrid(inP.canvas, eq.maps.shifted, { cell, highlight: win,
       color: (v) => d2lGrey(v, Math.min(0, lo), Math.max(1, hi)) });
 
-    const outputs = [[denseP, "dense", `dense output (nn.Linear ${lvGroup(h * w)} → ${lvGroup(h * w)})`],
+    const n = d2lGroup(h * w);
+    const outputs = [[denseP, "dense", `dense output (nn.Linear ${n} → ${n})`],
                      [convP, "conv", `convolution output (${kh}×${kw} kernel, padding ` +
                                      `${Math.floor(kh / 2)}${kw === kh ? "" : `×${Math.floor(kw / 2)}`})`]];
     for (const [p, name, caption] of outputs) {
       // one colour scale for both shifts: that of the unshifted output
-      const maxAbs = lvMaxAbs(eq.maps[`${name}_unshifted`]) || lvMaxAbs(eq.maps[name]) || 1;
-      p.caption.textContent = caption;
+      const maxAbs = d2lMaxAbs(eq.maps[`${name}_unshifted`]) || d2lMaxAbs(eq.maps[name]) || 1;
+      const differ = eq.counts.units - eq.counts[`${name}_equal_all`];
+      d2lLabel(p, caption, `blue below 0, red above; ${where} is framed` +
+        (shifted ? `; ${differ} of ${eq.counts.units} units differ from the unshifted output moved along` : ""));
       d2lDrawGrid(p.canvas, eq.maps[name], { cell, color: (v) => d2lDiverging(v, maxAbs),
         highlight: [away, one] });
       if (shifted) markDifferences(p.canvas, eq.maps[`${name}_same`]);
     }
 
+    const many = (count, word) => d2lFill(`{count:${word}}`, { count });
     const [dmap, cmap] = lvUnitWeights(dense, K, h, w, ui, uj);
-    denseW.caption.textContent = `dense: unit (${ui}, ${uj})'s ${lvGroup(h * w)} weights, one per ` +
-      "pixel (every unit has its own)";
+    d2lLabel(denseW, `dense: ${where}'s ${n} weights, one per pixel (every unit has its own)`,
+      "blue below 0, red above");
     d2lDrawGrid(denseW.canvas, dmap, { cell, color: (v) => d2lDiverging(v, dense.maxAbs || 1),
       highlight: one });
-    convW.caption.textContent = `convolution as a dense layer: unit (${ui}, ${uj})'s weights, ` +
-      `the kernel around it, 0 elsewhere`;
-    const kMax = lvMaxAbs(K) || 1;
+    d2lLabel(convW, `convolution as a dense layer: ${where}'s weights, the kernel around it, ` +
+      "0 elsewhere", "blue below 0, red above, white 0");
+    const kMax = d2lMaxAbs(K) || 1;
     d2lDrawGrid(convW.canvas, cmap, { cell, color: (v) => d2lDiverging(v, kMax), highlight: win });
-    kernelP.caption.textContent = `the ${kh}×${kw} kernel: the same ${lvPlural(kh * kw, "weight")} at every unit`;
+    d2lLabel(kernelP, `the ${kh}×${kw} kernel: the same ${many(kh * kw, "weight")} at every unit`,
+      `rows ${K.map((row) => row.map((v) => d2lFmt(v, 2)).join(" ")).join("; ")}`);
     d2lDrawGrid(kernelP.canvas, K, { cell: 30, numbers: true, color: (v) => d2lDiverging(v, kMax * 1.6) });
     for (const p of [inP, denseP, convP, denseW, convW]) p.box.style.maxWidth = `${Math.max(170, w * cell + 2)}px`;
 
-    unitLine.textContent = `unit (${ui}, ${uj}): dense = Σ of ${lvPlural(h * w, "weight")} × ` +
-      `${lvPlural(h * w, "pixel")} = ${d2lFmt(eq.maps.dense[ui][uj], 4)}; convolution = Σ of the ` +
-      `${lvPlural(kh * kw, "kernel weight")} × the pixels around it = ${d2lFmt(eq.maps.conv[ui][uj], 4)}`;
+    unitLine.textContent = `${where}: dense = Σ of ${many(h * w, "weight")} × ` +
+      `${many(h * w, "pixel")} = ${d2lFmt(eq.maps.dense[ui][uj], 4)}; convolution = Σ of the kernel's ` +
+      `${many(kh * kw, "weight")} × the pixels around it = ${d2lFmt(eq.maps.conv[ui][uj], 4)}`;
 
     Object.assign(root.dataset, {
       shifted: JSON.stringify(eq.maps.shifted),

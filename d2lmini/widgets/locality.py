@@ -1,27 +1,19 @@
 """`LocalityView`: a dense layer vs a convolution on the same image (d2l §7.1).
 
-Both layers map an h×w image to an h×w output. The dense layer
-(``nn.Linear(h*w, h*w, bias=False)``, PyTorch's default initialisation from
-a fixed seed) gives every output unit its own h·w weights, one per pixel;
-the convolution (one odd-sized kernel, 3×3 by default, with "same" padding
-``kernel // 2``, no bias) gives every unit the same few weights, applied to
-the pixels around it. The page shows, for a selected unit, which pixels it
-depends on and with which weights (locality and weight sharing), and, for
-a shift of the input (zeros come in at the border, nothing wraps around),
-whether each output moves with the input (translation equivariance).
+The dense layer is ``nn.Linear(h*w, h*w, bias=False)`` with PyTorch's default
+initialisation from a fixed seed; the convolution one odd-sized kernel (3×3 by
+default) with "same" padding ``kernel // 2`` and no bias. The page shows, for a
+selected unit, which pixels it depends on and with which weights (locality and
+weight sharing), and, for a shift of the input, whether each output moves with
+it (translation equivariance). It computes everything itself from the saved
+state (the book has no kernel); `d2lmini.equivariance` computes the same in
+Python, and the tests check both against ``nn.Linear`` / ``F.conv2d``.
 
-The page computes everything itself from the saved state (the book has no
-kernel): the shifted image, both outputs, the weight maps and the counts.
-The plain functions below are their Python mirrors; the tests check them
-against ``nn.Linear`` / ``F.conv2d`` and against the JavaScript.
-
-The dense weights are saved quantized to 8 bits between their min and max
-(base64, about 51 KB for 14×14); the page and `LocalityView.dense_weight`
-both use these de-quantized values, which are within half a step
-(``(max - min) / 510``) of the seeded ``nn.Linear``'s.
+The dense weights are saved 8 bits each (`_codec`, about 51 KB for 14×14); the
+page and `LocalityView.dense_weight` both use these de-quantized values, within
+half a step (``(max - min) / 510``) of the seeded ``nn.Linear``'s. The status
+text is written once, here (`TEXTS`): the page fills it with its own numbers.
 """
-import base64
-
 import numpy as np
 import torch
 import traitlets
@@ -29,11 +21,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..checks import check_cell, check_choice, check_image, check_pair, check_str
+from ..equivariance import (conv_same, dense_forward, dense_init, equivariance, layer_counts,
+                            shift_image)
+from . import _codec, presets
 from ._base import MAX_IMAGE_SIDE, CourseWidget, as_rows, validation_images
+from ._text import fill
 
-__all__ = ["LocalityView", "PRESETS", "shift_image", "dense_init", "quantize", "dequantize",
-           "dense_forward", "conv_same", "away_from_border", "equivariance", "layer_counts",
-           "status_lines"]
+__all__ = ["LocalityView", "TEXTS"]
 
 WIDGET = "LocalityView"
 MAX_SIDE = 16          # (h*w)^2 dense weights go into the page: 65,536 at 16×16
@@ -41,45 +35,24 @@ MIN_SIDE = 2
 MAX_KERNEL_SIDE = 7
 MAX_SHIFT = 3
 DEFAULT_SIDE = 14      # Fashion-MNIST's 28×28 averaged over 2×2 blocks
-#: Two outputs count as equal within this relative tolerance (the page uses the same).
-RTOL = 1e-9
 
-#: Built-in kernels: name -> (label shown in the menu, kernel rows). "random" is
-#: added per widget (nn.Conv2d's default initialisation from the widget's seed).
-PRESETS = {
-    "vertical_edge": ("vertical edge (Sobel, as in §7.1)",
-                      [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]),
-    "horizontal_edge": ("horizontal edge (Sobel)",
-                        [[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]),
-    "blur": ("blur (3×3 box)", [[0.1111] * 3 for _ in range(3)]),
-    "identity": ("identity", [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
+#: The status lines: the counts, then what the shift did (no shift / some units away
+#: from the border / none). Python fills them in `LocalityView.status`, the page with
+#: the numbers it computes (d2lFill); see `_text.fill` for the two rules.
+TEXTS = {
+    "counts": "dense: {dense_weights:weight}, every output sees all {dense_sees:pixel}; "
+              "convolution: {conv_weights:weight} shared by all {outputs:output}, each sees "
+              "{conv_sees:pixel}",
+    "no_shift": "no shift: set a shift to move the input and compare the outputs",
+    "shift": "shift ({dy}, {dx}): the convolution's output moves with the input: at "
+             "{conv_equal} of the {interior} units away from the border ({conv_equal_all} of "
+             "all {units}) it equals the unshifted output moved by ({dy}, {dx}); the dense "
+             "output does so at {dense_equal} of {interior} ({dense_equal_all} of {units})",
+    "no_interior": "shift ({dy}, {dx}): no unit is away from the border at this shift; the "
+                   "convolution's output equals the unshifted output moved by ({dy}, {dx}) at "
+                   "{conv_equal_all} of {units} units, the dense output at {dense_equal_all} "
+                   "of {units}",
 }
-
-
-# ---------------------------------------------------------------- Python mirrors
-
-def shift_image(X, shift):
-    """``X`` (h, w) moved ``dy`` rows down and ``dx`` columns right (negative: up, left).
-
-    What leaves the image is dropped and zeros come in at the opposite
-    border (nothing wraps around, unlike ``torch.roll``).
-    """
-    dy, dx = shift
-    h, w = X.shape
-    out = torch.zeros_like(X)
-    if abs(dy) >= h or abs(dx) >= w:
-        return out
-    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        X[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
-    return out
-
-
-def dense_init(n_in, n_out, seed=0):
-    """The weight (n_out, n_in) of ``nn.Linear(n_in, n_out)`` made right after
-    ``torch.manual_seed(seed)`` (PyTorch's default init), without touching the global RNG."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return nn.Linear(n_in, n_out, bias=False).weight.detach().clone()
 
 
 def random_kernel(seed=0, size=3):
@@ -89,128 +62,6 @@ def random_kernel(seed=0, size=3):
         torch.manual_seed(seed)
         K = nn.Conv2d(1, 1, size, bias=False).weight.detach()[0, 0]
     return as_rows(K, 4)
-
-
-def quantize(W):
-    """A weight matrix as the page stores it: {"shape", "range": [lo, hi], "data": base64 uint8}."""
-    W = W.detach().cpu().double()
-    lo, hi = float(W.min()), float(W.max())
-    scale = hi - lo if hi > lo else 1.0
-    q = torch.clamp(torch.round((W - lo) / scale * 255), 0, 255).to(torch.uint8)
-    return {"shape": list(W.shape), "range": [lo, hi],
-            "data": base64.b64encode(q.numpy().tobytes()).decode("ascii")}
-
-
-def dequantize(stored):
-    """The float64 matrix the page decodes from `quantize`'s dict: lo + q / 255 * (hi - lo)."""
-    lo, hi = stored["range"]
-    raw = torch.frombuffer(bytearray(base64.b64decode(stored["data"])), dtype=torch.uint8)
-    return (lo + raw.double() / 255 * (hi - lo)).reshape(stored["shape"])
-
-
-def dense_forward(W, X):
-    """The dense layer's output map: ``W @ X.flatten()`` reshaped to ``X``'s (h, w)."""
-    return (W.double() @ X.double().reshape(-1)).reshape(X.shape)
-
-
-def conv_same(X, K):
-    """Cross-correlation of ``X`` (h, w) with ``K`` (kh, kw), both sides odd, zero
-    padding ``(kh // 2, kw // 2)``: the output has ``X``'s shape, as
-    ``F.conv2d(X[None, None], K[None, None], padding=(kh // 2, kw // 2))``."""
-    from .. import ops
-
-    kh, kw = K.shape
-    padded = F.pad(X.double(), (kw // 2, kw // 2, kh // 2, kh // 2))
-    return ops.corr2d(padded, K.double())
-
-
-def away_from_border(shape, kernel_shape, shift):
-    """(rows, columns) ranges of the units "away from the border" for ``shift``.
-
-    Unit (i, j) is away from the border when its kernel window lies inside
-    the image both where it is and where it was before the shift, (i - dy,
-    j - dx): there a convolution sees exactly the pixels it saw before, so
-    its output must equal the unshifted output moved by the shift. The
-    ranges may be empty (a large shift or kernel on a small image).
-    """
-    ranges = []
-    for n, k, s in zip(shape, kernel_shape, shift):
-        p = k // 2
-        ranges.append(range(max(p, p + s), min(n - p, n - p + s)))
-    return tuple(ranges)
-
-
-def _same(a, b):
-    return (a - b).abs() <= RTOL * (1 + a.abs() + b.abs())
-
-
-def equivariance(X, W, K, shift):
-    """What shifting the image by ``shift`` does to both layers (what the page's second line says).
-
-    Compares each layer's output for the shifted image with its output for
-    the original image moved by the same shift (zeros brought in), unit by
-    unit (equal within a relative 1e-9). Returns a dict: ``interior``
-    (how many units are away from the border, `away_from_border`), ``units``
-    (all of them), ``conv_equal`` / ``dense_equal`` (equal units away from
-    the border), ``conv_equal_all`` / ``dense_equal_all`` (equal units
-    anywhere), and the tensors ``shifted``, ``conv``, ``dense`` (outputs
-    for the shifted image) and ``conv_moved``, ``dense_moved``.
-    """
-    X = X.double()
-    Xs = shift_image(X, shift)
-    rows, cols = away_from_border(X.shape, K.shape, shift)
-    out = {"shifted": Xs, "units": X.numel(), "interior": len(rows) * len(cols)}
-    layers = {"conv": lambda x: conv_same(x, K), "dense": lambda x: dense_forward(W, x)}
-    for name, layer in layers.items():
-        new, moved = layer(Xs), shift_image(layer(X), shift)
-        same = _same(new, moved)
-        out[name], out[f"{name}_moved"] = new, moved
-        out[f"{name}_equal_all"] = int(same.sum())
-        out[f"{name}_equal"] = int(same[rows.start:rows.stop, cols.start:cols.stop].sum()) \
-            if len(rows) and len(cols) else 0
-    return out
-
-
-def layer_counts(shape, kernel_shape):
-    """Weights and connections of both layers for an image of ``shape`` (biases left out)."""
-    pixels = shape[0] * shape[1]
-    taps = kernel_shape[0] * kernel_shape[1]
-    return {"pixels": pixels, "outputs": pixels, "dense_weights": pixels * pixels,
-            "dense_sees": pixels, "conv_weights": taps, "conv_sees": taps}
-
-
-def _plural(n, word):
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def status_lines(counts, shift, eq=None):
-    """The page's status text: the counts, and (when shifted) what the shift did.
-
-    ``eq``: `equivariance`'s counts for ``shift`` (needed unless the shift is (0, 0)).
-    """
-    c = counts
-    lines = [f"dense: {_plural(c['dense_weights'], 'weight')}, every output sees all "
-             f"{_plural(c['dense_sees'], 'pixel')}; convolution: "
-             f"{_plural(c['conv_weights'], 'weight')} shared by all "
-             f"{_plural(c['outputs'], 'output')}, each sees {_plural(c['conv_sees'], 'pixel')}"]
-    dy, dx = shift
-    if (dy, dx) == (0, 0):
-        lines.append("no shift: set a shift to move the input and compare the outputs")
-        return lines
-    head = f"shift ({dy}, {dx}): "
-    n = eq["units"]
-    if eq["interior"]:
-        lines.append(
-            f"{head}the convolution's output moves with the input: at {eq['conv_equal']} of the "
-            f"{eq['interior']} units away from the border ({eq['conv_equal_all']} of all {n}) it "
-            f"equals the unshifted output moved by ({dy}, {dx}); the dense output does so at "
-            f"{eq['dense_equal']} of {eq['interior']} ({eq['dense_equal_all']} of {n})")
-    else:
-        lines.append(
-            f"{head}no unit is away from the border at this shift; the convolution's output "
-            f"equals the unshifted output moved by ({dy}, {dx}) at {eq['conv_equal_all']} of "
-            f"{n} units, the dense output at {eq['dense_equal_all']} of {n}")
-    return lines
 
 
 # ---------------------------------------------------------------- the widget
@@ -234,7 +85,7 @@ def _check_label(value, state):
 
 
 def _check_kernel(value, state):
-    """A preset's name or a 2-D kernel with odd sides ≤ 7, as rows rounded to 4 decimals."""
+    """A preset's name or a 2-D kernel with odd sides ≤ 7, as rows."""
     presets = state["presets"]
     if isinstance(value, str):
         value = presets[check_choice(value, "kernel", list(presets), fn=WIDGET)]["kernel"]
@@ -244,7 +95,7 @@ def _check_kernel(value, state):
         raise ValueError(f"{WIDGET}: kernel must have odd sides (1, 3, 5 or 7), so that padding "
                          f"kernel // 2 keeps the output the image's size and the window is "
                          f"centred on its unit; got {kh}×{kw}")
-    return as_rows(rows, 4)
+    return rows
 
 
 def _check_unit(value, state):
@@ -257,13 +108,10 @@ def _check_shift(value, state):
 
 
 def _dense(state):
+    """The seeded dense weights, 8 bits each: {"shape": [h*w, h*w], "data", "ranges"}."""
     n = len(state["image"]) * len(state["image"][0])
-    return quantize(dense_init(n, n, state["seed"]))
-
-
-def preset_of(kernel, presets):
-    """The key of the preset whose kernel is ``kernel`` (rows), else ``"custom"``."""
-    return next((key for key, p in presets.items() if p["kernel"] == kernel), "custom")
+    data, ranges = _codec.encode(dense_init(n, n, state["seed"])[None])
+    return {"shape": [n, n], "data": data, "ranges": ranges}
 
 
 class LocalityView(CourseWidget):
@@ -275,9 +123,10 @@ class LocalityView(CourseWidget):
     averaged to 14×14. The dense layer is ``nn.Linear(h*w, h*w, bias=False)``
     initialised as PyTorch does after ``torch.manual_seed(seed)`` (fixed
     when the widget is made; a new image of another size gets new weights
-    from the same seed). ``kernel``: a preset's name (``"vertical_edge"``,
-    ``"horizontal_edge"``, ``"blur"``, ``"identity"``, ``"random"`` =
-    ``nn.Conv2d(1, 1, 3)``'s init from ``seed``) or a 2-D tensor with odd
+    from the same seed). ``kernel``: the name of a preset with odd sides
+    (`presets.PRESETS`: ``"vertical_edge"`` (Sobel), ``"horizontal_edge"``,
+    ``"blur"``, ``"sharpen"``, ``"outline"``, ``"identity"``), ``"random"``
+    (``nn.Conv2d(1, 1, 3)``'s init from ``seed``), or a 2-D tensor with odd
     sides up to 7, used with padding ``kernel // 2`` and no bias, so both
     outputs have the image's size. ``unit``: the (row, column) of the output
     unit whose weights are shown (default: the centre; a new image moves it
@@ -294,6 +143,7 @@ class LocalityView(CourseWidget):
 
     seed = traitlets.Int(0).tag(sync=True)
     presets = traitlets.Dict().tag(sync=True)
+    texts = traitlets.Dict().tag(sync=True)
     max_shift = traitlets.Int(MAX_SHIFT).tag(sync=True)
     image = traitlets.Any().tag(
         sync=True, check=_check_image,
@@ -328,18 +178,19 @@ class LocalityView(CourseWidget):
                                f"28×28 averaged to 14×14")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"{WIDGET}: seed must be an int, got {seed!r} ({type(seed).__name__})")
-        presets = {key: {"label": text, "kernel": rows} for key, (text, rows) in PRESETS.items()}
-        presets["random"] = {"label": f"random (nn.Conv2d init, seed {seed})",
+        offered = presets.for_page(odd_only=True)
+        offered["random"] = {"label": f"random (nn.Conv2d init, seed {seed})",
                              "kernel": random_kernel(seed)}
-        super().__init__(seed=seed, presets=presets, max_shift=MAX_SHIFT, image=image,
-                         image_label=image_label, kernel=kernel, unit=unit, shift=shift)
+        super().__init__(seed=seed, presets=offered, texts=TEXTS, max_shift=MAX_SHIFT,
+                         image=image, image_label=image_label, kernel=kernel, unit=unit,
+                         shift=shift)
 
     # ------------------------------------------------------ what the page shows
 
     @property
     def preset(self):
         """The preset the kernel equals, or ``"custom"``; set it to load that preset's kernel."""
-        return preset_of(self.kernel, self.presets)
+        return presets.preset_of(self.kernel, self.presets)
 
     @preset.setter
     def preset(self, name):
@@ -355,7 +206,7 @@ class LocalityView(CourseWidget):
 
     def dense_weight(self):
         """The dense weights the page uses (de-quantized), float64 (h*w outputs, h*w pixels)."""
-        return dequantize(self.dense)
+        return _codec.decode(self.dense["data"], self.dense["ranges"], self.dense["shape"])[0]
 
     def dense_layer(self):
         """An ``nn.Linear(h*w, h*w, bias=False)`` holding `dense_weight` (float64)."""
@@ -421,9 +272,13 @@ class LocalityView(CourseWidget):
                             self._shift(shift))
 
     def status(self):
-        """The lines of the page's status text for the current state."""
-        eq = None if tuple(self.shift) == (0, 0) else self.equivariance()
-        return status_lines(self.counts(), self.shift, eq)
+        """The lines of the page's status text for the current state (`TEXTS`, filled)."""
+        dy, dx = self.shift
+        if (dy, dx) == (0, 0):
+            return [fill(TEXTS["counts"], self.counts()), TEXTS["no_shift"]]
+        eq = self.equivariance()
+        line = TEXTS["shift"] if eq["interior"] else TEXTS["no_interior"]
+        return [fill(TEXTS["counts"], self.counts()), fill(line, {**eq, "dy": dy, "dx": dx})]
 
     def _repr_state(self):
         h, w = len(self.image), len(self.image[0])

@@ -68,12 +68,6 @@ export function shiftInvariance(shift) {
   return out;
 }
 
-function poolMaxAbs(grid) {
-  let m = 0;
-  for (const row of grid) for (const v of row) m = Math.max(m, Math.abs(v));
-  return m || 1;
-}
-
 function render({ model, el }) {
   const root = d2lRoot(el, "pooling-explorer");
   const controls = d2lEl(root, "div", { cls: "d2l-controls" });
@@ -85,27 +79,28 @@ function render({ model, el }) {
     { "data-testid": "pooling-mode", "aria-label": "mode" });
   d2lEl(modeSel, "option", { text: "max", attrs: { value: "max" } });
   d2lEl(modeSel, "option", { text: "average", attrs: { value: "avg" } });
+  // (lowest, highest) of each box, from Python (the padding's highest is half the window)
+  const limits = (name) => model.get("limits")[name];
   // As in Python, a new window resets the stride (to the window, like nn.MaxPool2d) and padding.
   const sizeIn = d2lNumberInput(controls, "window",
-    { min: 1, max: 8, step: 1, "data-testid": "pooling-size", "aria-label": "window size" }, (text) => {
-      const k = d2lInt(text, 1, 8, model.get("pool_size"));
+    { min: limits("pool_size")[0], max: limits("pool_size")[1], step: 1,
+      "data-testid": "pooling-size", "aria-label": "window size" }, (text) => {
+      const k = d2lInt(text, ...limits("pool_size"), model.get("pool_size"));
       if (k !== model.get("pool_size")) d2lSave(model, { pool_size: k, stride: k, padding: 0 });
       return k;
     });
   const strideIn = d2lNumberInput(controls, "stride",
-    { min: 1, max: 8, step: 1, "data-testid": "pooling-stride", "aria-label": "stride" },
-    (text) => saveInt("stride", text, 1, 8));
+    { min: limits("stride")[0], max: limits("stride")[1], step: 1,
+      "data-testid": "pooling-stride", "aria-label": "stride" },
+    (text) => saveInt("stride", text, ...limits("stride")));
   const padIn = d2lNumberInput(controls, "padding",
-    { min: 0, max: 4, step: 1, "data-testid": "pooling-padding", "aria-label": "padding" },
+    { min: 0, step: 1, "data-testid": "pooling-padding", "aria-label": "padding" },
     (text) => saveInt("padding", text, 0, Math.floor(model.get("pool_size") / 2)));
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-status" } });
   const row = d2lEl(root, "div", { cls: "d2l-row" });
-  const inBox = d2lEl(row, "div", { cls: "d2l-col" });
-  const inTitle = d2lEl(inBox, "div", { cls: "d2l-caption" });
-  const inCanvas = d2lEl(inBox, "canvas", { attrs: { "data-testid": "pooling-input" } });
-  const outBox = d2lEl(row, "div", { cls: "d2l-col" });
-  const outTitle = d2lEl(outBox, "div", { cls: "d2l-caption" });
-  const outCanvas = d2lEl(outBox, "canvas", { attrs: { "data-testid": "pooling-output" } });
+  const inP = d2lPanel(row, "pooling-input", "input");
+  const outP = d2lPanel(row, "pooling-output", "pooled output");
+  const outCanvas = outP.canvas;
   d2lEl(root, "div", { cls: "d2l-caption", text:
     "Pooling summarises every window by its maximum or its average. Padding (purple) never wins " +
     "a max but counts as 0 in an average, as in PyTorch. Click an output cell to see its window." });
@@ -114,14 +109,15 @@ function render({ model, el }) {
   d2lEl(root, "h4", { text: "Shift the stripe image by a pixel", style: { margin: "0.8em 0 0.2em" } });
   const shiftControls = d2lEl(root, "div", { cls: "d2l-controls" });
   const shiftIn = d2lNumberInput(shiftControls, "shift right by",
-    { min: -2, max: 2, step: 1, "data-testid": "pooling-shift", "aria-label": "shift" },
-    (text) => saveInt("shift", text, -2, 2));
+    { min: limits("shift")[0], max: limits("shift")[1], step: 1,
+      "data-testid": "pooling-shift", "aria-label": "shift the stripe right by" },
+    (text) => saveInt("shift", text, ...limits("shift")));
   const shiftStatus = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-shift-status" } });
   const shiftBoard = d2lEl(root, "div", { cls: "d2l-col" });
   d2lEl(root, "div", { cls: "d2l-caption", text:
     "§7.5's stripe image, its edge strength |X ⋆ [1, −1]| (max pooling the signed edge map would " +
     "drop the −1 edges) and its 2×2 max pools with stride 1 and stride 2, before (left) and after " +
-    "(right) moving the stripe, as in §7.5's table; orange boxes mark the cells that changed." });
+    "(right) moving the stripe, as in §7.5's table; orange frames mark the cells that changed." });
 
   let selected = null;  // output cell picked by a click: {i, j}
   let outInfo = null, outShape = [0, 0];
@@ -144,28 +140,33 @@ function render({ model, el }) {
     const h = X.length, w = X[0].length;
     const lo = d2lRange(X)[0], hi = d2lRange(X)[1];
     const signed = source === "edges";
-    const maxAbs = poolMaxAbs(X);
+    const maxAbs = d2lMaxAbs(X) || 1;
     const color = (v) => (signed ? d2lDiverging(v, maxAbs) : d2lGrey(v, Math.min(lo, 0), Math.max(hi, 1)));
     const cell = Math.max(6, Math.min(24, Math.floor(300 / Math.max(h + 2 * p, w + 2 * p))));
     const Y = poolGrid(X, k, s, p, mode);
     const name = `${mode === "max" ? "max" : "average"} pooling ${k}×${k}, stride ${s}, padding ${p}`;
     const what = source === "image" ? "the image" : "the edge map";
-    inTitle.textContent = `${source === "image" ? "image" : "edge map"} ${h}×${w}` + (p ? ` (+ padding ${p})` : "");
+    const inCaption = `${source === "image" ? "image" : "edge map"} ${h}×${w}` + (p ? ` (+ padding ${p})` : "");
+    const values = signed ? "blue below 0, red above" : "black is the smallest value, white the largest";
     if (!Y) {
       status.textContent = `${name} of ${what}: the window does not fit the ${h}×${w} input`;
       delete root.dataset.output;
       outCanvas.classList.add("d2l-hidden");
       selected = null;
-      d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color) });
+      d2lLabel(inP, inCaption, values);
+      d2lDrawGrid(inP.canvas, padded(X, p), { cell, color: padColor(color) });
       return;
     }
     outCanvas.classList.remove("d2l-hidden");
     outShape = [Y.length, Y[0].length];
     if (selected && (selected.i >= outShape[0] || selected.j >= outShape[1])) selected = null;
     const win = selected ? { i: selected.i * s, j: selected.j * s, h: k, w: k } : null;
-    d2lDrawGrid(inCanvas, padded(X, p), { cell, color: padColor(color), highlight: win });
-    outTitle.textContent = `${mode === "max" ? "max" : "average"}-pooled ${Y.length}×${Y[0].length}`;
-    const yMaxAbs = poolMaxAbs(Y);
+    d2lLabel(inP, inCaption, values + (selected ? `; the window of output cell (${selected.i}, ` +
+      `${selected.j}) is framed` : "") + (p ? "; padding is purple" : ""));
+    d2lDrawGrid(inP.canvas, padded(X, p), { cell, color: padColor(color), highlight: win });
+    d2lLabel(outP, `${mode === "max" ? "max" : "average"}-pooled ${Y.length}×${Y[0].length}`, values +
+      (selected ? `; cell (${selected.i}, ${selected.j}) is framed` : "; click a cell to see its window"));
+    const yMaxAbs = d2lMaxAbs(Y) || 1;
     outInfo = d2lDrawGrid(outCanvas, Y, {
       cell: Math.max(cell, 6),
       color: (v) => (signed ? d2lDiverging(v, yMaxAbs) : d2lGrey(v, Math.min(lo, 0), Math.max(hi, 1))),
@@ -206,21 +207,25 @@ function render({ model, el }) {
     d2lShowNumber(shiftIn, shift);
     const d = shiftInvariance(shift);
     shiftBoard.replaceChildren();
-    const pairs = [
-      ["image X", d.X, d.X_shifted, false],
-      ["edge strength", d.edges, d.edges_shifted, true],
-      ["2×2 max pool, stride 1", d.pooled_s1, d.pooled_s1_shifted, true],
-      ["2×2 max pool, stride 2", d.pooled_s2, d.pooled_s2_shifted, true],
+    // two lines of two before/after pairs; 12 px digits, and thin frames at the cells' edges
+    // (clear of the digits) on what changed
+    const lines = [
+      [["image X", d.X, d.X_shifted, false], ["edge strength", d.edges, d.edges_shifted, true]],
+      [["2×2 max pool, stride 1", d.pooled_s1, d.pooled_s1_shifted, true],
+       ["2×2 max pool, stride 2", d.pooled_s2, d.pooled_s2_shifted, true]],
     ];
-    for (const [title, A, B, showChanges] of pairs) {
+    const color = (v) => d2lDiverging(v, 1.6);
+    for (const pairs of lines) {
       const line = d2lEl(shiftBoard, "div", { cls: "d2l-row" });
-      const changes = showChanges ? changedCells(A, B).map((c) => ({ ...c, h: 1, w: 1 })) : [];
-      const color = (v) => d2lDiverging(v, 1.6);
-      for (const [label, G] of [[`${title}`, A], [`${title}, shifted by ${shift}`, B]]) {
-        const box = d2lEl(line, "div", { cls: "d2l-col" });
-        d2lEl(box, "div", { cls: "d2l-caption", text: label });
-        const canvas = d2lEl(box, "canvas");
-        d2lDrawGrid(canvas, G, { cell: 22, numbers: true, color, highlight: changes });
+      for (const [title, A, B, showChanges] of pairs) {
+        const changed = changedCells(A, B);
+        const frames = showChanges ? changed.map((c) => ({ ...c, h: 1, w: 1, lineWidth: 2, color: "#e65100" })) : [];
+        for (const [label, G] of [[title, A], [`${title}, shifted by ${shift}`, B]]) {
+          const panel = d2lPanel(line, null, label);
+          d2lLabel(panel, label, `${G.length}×${G[0].length}, the values written in the cells` +
+            (showChanges ? `; ${changed.length} cells change with the shift (framed)` : ""));
+          d2lDrawGrid(panel.canvas, G, { cell: 22, numbers: true, fontPx: 12, color, highlight: frames });
+        }
       }
     }
     const size = (G) => G.length * G[0].length;

@@ -131,13 +131,17 @@ class PoolingExplorer(CourseWidget):
                                                         minimum=-MAX_SHIFT, maximum=MAX_SHIFT),
         valid=(-2, 0, 2), invalid=(3, -3, 0.5))
     edges = traitlets.List().tag(sync=True, default=_edges, follows=("image",))
+    limits = traitlets.Dict().tag(sync=True)  # (lowest, highest) the page's boxes take
 
     def __init__(self, image=None, mode="max", pool_size=2, stride=None, padding=0, *,
                  source="image", shift=1):
         if image is None:  # the first Fashion-MNIST validation image
             image = validation_images(1).images[0]
+        # padding's limit, pool_size // 2, moves with the window: _check_padding and the page
+        limits = {"pool_size": [1, MAX_WINDOW], "stride": [1, MAX_WINDOW],
+                  "shift": [-MAX_SHIFT, MAX_SHIFT]}
         super().__init__(image=image, source=source, mode=mode, pool_size=pool_size,
-                         stride=stride, padding=padding, shift=shift)
+                         stride=stride, padding=padding, shift=shift, limits=limits)
 
     # ------------------------------------------------------ Python mirror
 

@@ -15,6 +15,22 @@ export function rfClip(win, size) {
   return win.map(([a, b], axis) => [Math.max(a, 0), Math.min(b, size[axis] - 1)]);
 }
 
+/**
+ * How layer l grew the field, per axis: r = r_below + (k − 1) · j_below, in words. Below the
+ * first layer is the input (r = 1, j = 1). One sentence when both axes agree.
+ */
+export function rfGrowth(geometry, l) {
+  const g = geometry[l], below = l > 0 ? geometry[l - 1] : { size: [1, 1], jump: [1, 1] };
+  const axis = (a) => {
+    const r = below.size[a], j = below.jump[a], k = (g.size[a] - r) / j + 1;
+    const spaced = j > 1 && k > 1 ? `: the units below are ${j} input pixels apart (their ` +
+      `jump), so each of the ${k - 1} extra taps adds ${j} pixels, not 1` : "";
+    return `${g.size[a]} = ${r} + (${k} − 1) × ${j}${spaced}`;
+  };
+  const [rows, cols] = [axis(0), axis(1)];
+  return rows === cols ? `receptive field ${rows}` : `receptive field rows ${rows}; columns ${cols}`;
+}
+
 /** Index range [lo, hi] per axis that every layer's windows can reach (padding included). */
 function rfExtent(geometry, size) {
   return [0, 1].map((axis) => {
@@ -37,13 +53,11 @@ function render({ model, el }) {
   const colIn = d2lNumberInput(controls, "column",
     { min: 0, step: 1, "data-testid": "rf-col", "aria-label": "unit column" }, (text) => saveUnit(1, text));
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "rf-status" } });
+  const growth = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "rf-growth" } });
   const row = d2lEl(root, "div", { cls: "d2l-row" });
-  const inBox = d2lEl(row, "div", { cls: "d2l-col" });
-  const inTitle = d2lEl(inBox, "div", { cls: "d2l-caption" });
-  const inCanvas = d2lEl(inBox, "canvas", { attrs: { "data-testid": "rf-input" } });
-  const outBox = d2lEl(row, "div", { cls: "d2l-col" });
-  const outTitle = d2lEl(outBox, "div", { cls: "d2l-caption" });
-  const outCanvas = d2lEl(outBox, "canvas", { attrs: { "data-testid": "rf-output" } });
+  const inP = d2lPanel(row, "rf-input", "input");
+  const outP = d2lPanel(row, "rf-output", "the layer's units");
+  const inCanvas = inP.canvas, outCanvas = outP.canvas;
   outCanvas.style.cursor = "pointer";
   const table = d2lEl(root, "table", { attrs: { "data-testid": "rf-table" },
     style: { borderCollapse: "collapse", margin: "0.5em 0", fontSize: "13px" } });
@@ -125,19 +139,23 @@ function render({ model, el }) {
       grid.push(line);
     }
     const colors = ["#ffffff", "#ff9800", "rgb(225,205,235)", "#c77d3a"];
-    const cell = Math.max(3, Math.min(14, Math.floor(380 / Math.max(grid.length, grid[0].length))));
+    const cell = Math.max(3, Math.min(28, Math.floor(380 / Math.max(grid.length, grid[0].length))));
     d2lDrawGrid(inCanvas, grid, {
       cell, color: (v) => colors[v], gridLines: cell >= 8,
       highlight: [{ i: -lo0, j: -lo1, h: size[0], w: size[1], color: "#555", lineWidth: 1 },
         { i: win[0][0] - lo0, j: win[1][0] - lo1, h: g.size[0], w: g.size[1], color: "#e65100", lineWidth: 2 }],
     });
-    inTitle.textContent = `input ${size[0]}×${size[1]}` + (lo0 < 0 || lo1 < 0 ? " with padding" : "");
+    d2lLabel(inP, `input ${size[0]}×${size[1]}` + (lo0 < 0 || lo1 < 0 ? " with padding" : ""),
+      `the ${g.size[0]}×${g.size[1]} window of unit (${i}, ${j}) is orange: input rows ` +
+      `${clipped[0][0]}..${clipped[0][1]}, columns ${clipped[1][0]}..${clipped[1][1]}` +
+      (lo0 < 0 || lo1 < 0 ? "; padding is purple" : ""));
 
     const outGrid = Array.from({ length: g.out[0] }, () => new Array(g.out[1]).fill(0));
     outGrid[i][j] = 1;
-    const outCell = Math.max(4, Math.min(24, Math.floor(280 / Math.max(g.out[0], g.out[1]))));
+    const outCell = Math.max(4, Math.min(28, Math.floor(280 / Math.max(g.out[0], g.out[1]))));
     outInfo = d2lDrawGrid(outCanvas, outGrid, { cell: outCell, color: (v) => (v ? "#ff9800" : "#e8eef7") });
-    outTitle.textContent = `output of ${g.name}: ${g.out[0]}×${g.out[1]}`;
+    d2lLabel(outP, `output of ${g.name}: ${g.out[0]}×${g.out[1]}`,
+      `unit (${i}, ${j}) is orange; click a unit to select it`);
 
     let text = `layer ${g.name} (output ${g.out[0]}×${g.out[1]}), unit (${i}, ${j}) sees input ` +
       `rows ${clipped[0][0]}..${clipped[0][1]}, columns ${clipped[1][0]}..${clipped[1][1]} ` +
@@ -147,6 +165,7 @@ function render({ model, el }) {
         "reaches into the padding";
     }
     status.textContent = text;
+    growth.textContent = rfGrowth(geometry, l);
     root.dataset.window = JSON.stringify(clipped);
     root.dataset.windowFull = JSON.stringify(win);
     drawTable(geometry, l);

@@ -40,20 +40,36 @@ def _pair_text(values):
     return str(a) if a == b else f"{a}×{b}"
 
 
+#: What a layer is called in the page's table: 'conv 3×3, pad 1', 'max pool 2×2, stride 2'.
+_KINDS = ((nn.Conv2d, "conv"), (nn.MaxPool2d, "max pool"), (nn.AvgPool2d, "avg pool"))
+
+
 def _layer_name(layer, k, s, p):
-    """A short readable name: 'Conv2d 5×5, pad 2', 'AvgPool2d 2×2, stride 2', 'k3 s1 p1'."""
-    if isinstance(layer, nn.Module):
-        name = type(layer).__name__
-        if k == [1, 1] and s == [1, 1] and p == [0, 0]:
-            return name
-    else:
-        name = "layer"
+    """A short name: 'conv 5×5, pad 2', 'avg pool 2×2, stride 2', 'ReLU', 'window 3×3'.
+
+    ``k``, ``s``, ``p``: the kernel's span, the stride and the padding per axis
+    (`ops.layer_geometry`); a dilated convolution is named by its kernel size
+    and dilation. A ``(kernel_size, stride[, padding])`` tuple does not say
+    what it is: its name is 'window'.
+    """
+    kind = next((name for cls, name in _KINDS if isinstance(layer, cls)), None)
+    if kind is None and isinstance(layer, nn.Module):  # element-wise: the field stays
+        return type(layer).__name__
+    name, extra = kind or "window", ""
+    dilation = getattr(layer, "dilation", 1)
+    if _pair(dilation) != [1, 1]:
+        k = _pair(layer.kernel_size)
+        extra = f", dilation {_pair_text(_pair(dilation))}"
     name += f" {k[0]}×{k[1]}"
     if s != [1, 1]:
         name += f", stride {_pair_text(s)}"
     if p != [0, 0]:
         name += f", pad {_pair_text(p)}"
-    return name
+    return name + extra
+
+
+def _pair(value):
+    return list(value) if isinstance(value, (tuple, list)) else [value, value]
 
 
 def _check_layer(value, state):
@@ -65,21 +81,33 @@ def _layer_output(state):
     return state["geometry"][state["layer"]]["out"]
 
 
+def _deepest_that_fits(state):
+    """The deepest layer whose units see no more than the input: where a picture of the
+    field shows it inside the image (else the first layer)."""
+    size = state["input_size"]
+    fits = [i for i, g in enumerate(state["geometry"])
+            if g["size"][0] <= size[0] and g["size"][1] <= size[1]]
+    return fits[-1] if fits else 0
+
+
 class ReceptiveFieldView(CourseWidget):
     """Click a unit of any layer and see the input window it depends on (d2l §7.2.6).
 
     ``layers`` is a list (or ``nn.Sequential``) of ``nn.Conv2d``,
     ``nn.MaxPool2d``, ``nn.AvgPool2d`` (element-wise layers such as
     ``nn.ReLU`` pass through) or ``(kernel_size, stride[, padding])`` int
-    tuples; default: LeNet's conv/pool stack (`lenet_stack`). ``input_size``
-    is an int or an (h, w) pair, at most 128; both are fixed when the widget
-    is made. ``layer`` (index into ``layers``, default the last) and
-    ``unit`` ((row, column), default the centre of the layer's output) pick
-    the unit shown; a new ``layer`` moves ``unit`` to its centre.
+    tuples (named 'window' in the table: pass modules to see 'conv' and
+    'max pool'); default: LeNet's conv/pool stack (`lenet_stack`).
+    ``input_size`` is an int or an (h, w) pair, at most 128; both are fixed
+    when the widget is made. ``layer`` (index into ``layers``; default the
+    deepest layer whose receptive field fits inside the input) and ``unit``
+    ((row, column), default the centre of the layer's output) pick the unit
+    shown; a new ``layer`` moves ``unit`` to its centre.
 
     The window is where the unit's kernels reach; the page clips it to the
-    input and shows the padding that the rest falls on. With dilation or a
-    stride larger than the kernel the window has holes the unit does not see.
+    input and shows the padding that the rest falls on, and says how the
+    layer grew the field: r = r_below + (k − 1) · j_below. With dilation or
+    a stride larger than the kernel the window has holes the unit does not see.
     """
 
     _esm_file = "receptive_field.js"
@@ -90,7 +118,7 @@ class ReceptiveFieldView(CourseWidget):
     # size, jump, offset (each [along rows, along columns]).
     geometry = traitlets.List().tag(sync=True)
     layer = traitlets.Any().tag(
-        sync=True, check=_check_layer, default=lambda state: len(state["geometry"]) - 1,
+        sync=True, check=_check_layer, default=_deepest_that_fits,
         valid=(0, 2, np.int64(1)), invalid=(4, -1, "1"))
     unit = traitlets.Any().tag(
         sync=True, follows=("layer",),
