@@ -1,19 +1,26 @@
-"""One state per widget, however it is reached, for every widget in ``d2lmini.widgets.__all__``.
+"""One state per widget, however it is reached, for every widget in ``d2lmini.widgets.__all__``
+(and the widget of CONTRIBUTING.md's example).
 
 Each widget declares, next to its traits, which ones the reader may set
 (``check``) and a few ``valid`` and ``invalid`` sample values. For every
 sample, the constructor, an assignment and a message from the page
 (``set_state`` with the JSON the page would send) must give the same
-state, or the same error (type and text) with nothing changed; traits
-without ``check`` are read-only from outside; after any assignments the
-state is the one a fresh constructor makes from the same settable values.
+state, or the same error (type and text) with nothing changed; Python code
+cannot set the other traits; the page may send a derived trait only as
+Python computes it; after any assignments the state is the one a fresh
+constructor makes from the same settable values. Tags the state machine
+would misread are a TypeError when the class is made.
 
 The page half runs each widget's real JavaScript in Node on a small fake
-DOM: every number box commits on Enter as on ``change``, keeps what the
-reader is typing through a redraw, and every control changes the state the
-way Python does (the book has no kernel to correct it). A new widget in
-``__all__`` is covered with no new test code.
+DOM: every control has a data-testid and a name; every number box commits
+on Enter as on ``change`` and keeps what the reader is typing through a
+redraw; every control changes the state the way Python does (the book has
+no kernel to correct it); and whatever a student types in a number box
+("", "-", "abc", a negative, huge or fractional number, one past each
+bound), the page sends only messages Python accepts and ends in Python's
+state. A new widget in ``__all__`` is covered with no new test code.
 """
+import functools
 import json
 
 import anywidget
@@ -25,10 +32,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from d2lmini import widgets
+from d2lmini.widgets._base import CourseWidget
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground, preset_of
-from test_widgets_views import needs_node, run_js
+from doubles import facts
+from widgetjs import FAKE_PAGE, example_widget, needs_node, run_js
 
-WIDGETS = [getattr(widgets, name) for name in widgets.__all__]
+__all__ = ["FAKE_PAGE"]  # tests of single widgets import it from here (now in widgetjs)
+
+WIDGETS = [getattr(widgets, name) for name in widgets.__all__] + [example_widget()]
 
 
 def traits(cls, settable):
@@ -70,9 +81,21 @@ def assigned(cls, name, value):
     return widget
 
 
+def page_message(cls, name, value):
+    """What a correct page sends to set ``name`` to ``value``: the value, with every trait
+    whose value follows from it (as Python computes them)."""
+    before = state(cls._example())
+    try:
+        after = state(assigned(cls, name, value))
+    except (TypeError, ValueError):
+        return {name: value}  # refused anyway: by the check of name
+    return {name: value, **{k: as_json(v) for k, v in after.items()
+                            if k != name and v != before[k]}}
+
+
 def from_page(cls, name, value):
     widget = cls._example()
-    widget.set_state({name: value})
+    widget.set_state(page_message(cls, name, value))
     return widget
 
 
@@ -125,14 +148,23 @@ def test_constructor_assignment_and_page_agree(cls, name, kind, i, value):
 
 
 @pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
-def test_traits_without_check_are_read_only(cls):
+def test_only_the_page_sends_traits_without_check_and_only_as_python_has_them(cls):
+    """Fixed traits and ``limits``: refused from Python and the page. Derived traits:
+    refused from Python; the page may send one only as Python computes it."""
     widget = cls._example()
     before = state(widget)
-    for name in traits(cls, False):
-        with pytest.raises(traitlets.TraitError, match=f"{cls.__name__}: {name} is "):
-            setattr(widget, name, getattr(widget, name))
-        with pytest.raises(traitlets.TraitError, match=f"{cls.__name__}: {name} is "):
-            widget.set_state({name: before[name]})
+    for name, tag in traits(cls, False).items():
+        with pytest.raises(traitlets.TraitError, match=facts(cls.__name__, name, "set")
+                           if "follows" in tag else facts(cls.__name__, name)):
+            setattr(widget, name, before[name])
+        if "follows" not in tag:
+            with pytest.raises(traitlets.TraitError, match=facts(cls.__name__, name)):
+                widget.set_state({name: before[name]})
+            continue
+        widget.set_state({name: json.loads(json.dumps(before[name]))})  # as Python has it
+        with pytest.raises(traitlets.TraitError, match=facts(
+                cls.__name__, name, "computed from", "page sent", "not what Python computes")):
+            widget.set_state({name: "not what Python computes"})
     assert state(widget) == before
 
 
@@ -157,138 +189,221 @@ def test_any_assignments_leave_the_state_a_fresh_constructor_makes(cls):
     check()
 
 
+@pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
+def test_the_page_gets_the_limits_of_the_tags(cls):
+    tagged = {name: list(tag["limits"]) for name, tag in traits(cls, True).items()
+              if "limits" in tag}
+    if "limits" not in cls._fixed:  # a widget still passing its own (see CONTRIBUTING)
+        assert cls._example().limits == tagged
+
+
+# ---------------------------------------------------------------- tags, when the class is made
+
+def make_widget(**tags):
+    """A CourseWidget subclass with one synced trait per tag dict (in this order)."""
+    body = {name: traitlets.Any(1).tag(sync=True, **tag) for name, tag in tags.items()}
+    return type("Probe", (CourseWidget,), body)
+
+
+SETTABLE = {"check": lambda value, state: value}
+BAD_TAGS = [
+    ({"a": {**SETTABLE, "follows": ("b",)}, "b": SETTABLE}, ("Probe.a", "follows", "b", "above")),
+    ({"a": SETTABLE, "b": {"follows": ("a",)}}, ("Probe.b", "derived", "default")),
+    ({"a": SETTABLE, "b": {"default": lambda s: 1}}, ("Probe.b", "derived", "follows")),
+    ({"a": {"limits": (1, 8)}}, ("Probe.a", "limits", "check")),
+    ({"a": {**SETTABLE, "limits": (8, 1)}}, ("Probe.a", "limits", "lo <= hi", "(8, 1)")),
+    ({"a": {**SETTABLE, "limits": [1, 8]}}, ("Probe.a", "limits", "tuple", "[1, 8]")),
+    ({"a": {**SETTABLE, "limits": (1, 8)}, "limits": {}}, ("Probe", "limits", "drop")),
+]
+
+
+@pytest.mark.parametrize("tags, expected", BAD_TAGS, ids=[e[-1] + "-" + e[0] for _, e in BAD_TAGS])
+def test_tags_the_state_machine_would_misread_are_refused_when_the_class_is_made(tags, expected):
+    with pytest.raises(TypeError, match=facts(*expected)):
+        make_widget(**tags)
+
+
+def test_a_widget_with_good_tags_is_made():
+    cls = make_widget(a={**SETTABLE, "limits": (1, 8)},
+                      b={"default": lambda s: s["a"] + 1, "follows": ("a",)})
+    assert cls._limits == {"a": [1, 8]} and cls._fixed == ()
+
+
 # ---------------------------------------------------------------- the page
 
-# A fake DOM, just enough for render(): elements are EventTargets in a tree.
-FAKE_PAGE = r"""
-class FakeNode extends EventTarget {
-  constructor(tag) {
-    super();
-    this.tagName = tag.toUpperCase(); this.children = []; this.attributes = {};
-    this.style = {}; this.dataset = {}; this.text = ""; this.value = "";
-    const names = new Set();
-    this.classList = {
-      add: (...c) => c.forEach((n) => names.add(n)),
-      remove: (...c) => c.forEach((n) => names.delete(n)),
-      toggle: (n, on = !names.has(n)) => { if (on) names.add(n); else names.delete(n); return on; },
-      contains: (n) => names.has(n),
-    };
-  }
-  set className(v) { this.classList.add(...String(v).split(" ")); }
-  set textContent(v) { this.text = String(v); this.children = []; }
-  get textContent() { return this.text + this.children.map((c) => c.textContent).join(""); }
-  get firstChild() { return this.children[0] || null; }
-  appendChild(c) { this.children.push(c); return c; }
-  replaceChildren(...c) { this.children = []; c.forEach((n) => this.appendChild(n)); }
-  setAttribute(k, v) {
-    this.attributes[k] = String(v);
-    if (k === "value") this.value = String(v);
-    const camel = k.slice(5).replace(/-(.)/g, (_, x) => x.toUpperCase());
-    if (k.startsWith("data-")) this.dataset[camel] = String(v);
-  }
-  getContext() { return new Proxy({}, { get: (t, k) => (k in t ? t[k] : () => {}) }); }
-  getBoundingClientRect() { return { left: 0, top: 0, width: 100, height: 100 }; }
-  focus() {}
-  *walk() { yield this; for (const c of this.children) yield* c.walk(); }
-}
-globalThis.document = { createElement: (tag) => new FakeNode(tag),
-                        createElementNS: (ns, tag) => new FakeNode(tag) };
-globalThis.window = { devicePixelRatio: 1 };
+#: What the driver types into every number box, then one past each bound it shows.
+TYPED = ["", "-", "abc", "-3", "1e9", "2.5"]
 
-/** A model like anywidget's: set() fires change:name at once, save_changes() sends. */
-function fakeModel(state) {
-  const listeners = {}, sent = [];
-  let pending = {};
-  return {
-    state, sent, listeners,
-    get: (k) => state[k],
-    set(k, v) {
-      const changed = JSON.stringify(state[k]) !== JSON.stringify(v);
-      state[k] = v; pending[k] = v;
-      if (changed) for (const f of listeners[`change:${k}`] || []) f();
-    },
-    save_changes() { sent.push(pending); pending = {}; },
-    on(name, f) { (listeners[name] = listeners[name] || []).push(f); },
-    off(name, f) { listeners[name] = (listeners[name] || []).filter((g) => g !== f); },
-  };
-}
+DRIVE = FAKE_PAGE + r"""
+const first = page(payload.state);
+const unnamed = first.controls.filter((c) => !c.attributes["data-testid"] || !nameOf(c))
+  .map((c) => ({ tag: c.tagName, testid: c.attributes["data-testid"] || null, name: nameOf(c),
+                 near: (c.parentNode && c.parentNode.textContent.slice(0, 40)) || "" }));
+const ids = first.controls.map((c) => c.attributes["data-testid"]).filter(Boolean);
 
-function page(initial) {
-  const model = fakeModel(JSON.parse(JSON.stringify(initial)));
-  const el = new FakeNode("div");
-  m.default.render({ model, el });
-  const controls = [...el.walk()].filter((n) => n.tagName === "SELECT" ||
-    (n.tagName === "INPUT" && n.attributes.type === "number"));
-  return { model, el, controls };
-}
-
-const key = (k) => Object.assign(new Event("keydown", { cancelable: true }), { key: k });
-
-/** Another value for a control: a different option, or the number one step up (or down). */
-function another(control) {
-  if (control.tagName === "SELECT") {
-    const options = control.children.filter((o) => !("disabled" in o.attributes));
-    return options.map((o) => o.attributes.value).find((v) => v !== control.value);
-  }
-  const v = Number(control.value);
-  const max = Number(control.max ?? control.attributes.max ?? Infinity);
-  const min = Number(control.min ?? control.attributes.min ?? -Infinity);
-  return String(v + 1 <= max ? v + 1 : Math.max(v - 1, min));
-}
-"""
-
-DRIVE_EVERY_CONTROL = FAKE_PAGE + r"""
-// Every control once in page order, then once backwards: so each control also acts
-// on a state the others changed (a follower away from its default).
-const { model, el, controls } = page(payload.state);
-const ids = controls.map((c) => c.attributes["data-testid"]);
-return [...ids, ...ids.slice().reverse()].map((testid) => {
-  const control = [...el.walk()].find((n) => n.attributes["data-testid"] === testid);
-  const value = control && another(control);
-  const report = { testid, tag: control && control.tagName, value };
-  if (value === undefined) return report;
-  const before = model.sent.length;
-  control.value = value;
-  if (control.tagName === "SELECT") {
+/** Use one control as the reader does: type value in a box (a redraw comes in between, then
+ *  Enter), pick value in a drop-down, or click a button. */
+function act(pg, testid, value) {
+  const control = find(pg.el, testid);
+  const report = { testid, tag: control ? control.tagName : null, value };
+  if (!control || (control.tagName !== "BUTTON" && value === undefined)) return report;
+  const before = pg.model.sent.length;
+  if (control.tagName === "BUTTON") {
+    control.dispatchEvent(new Event("click"));
+  } else if (control.tagName === "SELECT") {
+    control.value = value;
     control.dispatchEvent(new Event("change"));
   } else {
+    control.value = value;
     control.dispatchEvent(new Event("input"));          // typing, not committed
-    for (const fs of Object.values(model.listeners)) for (const f of fs) f();  // a redraw
+    for (const fs of Object.values(pg.model.listeners)) for (const f of fs) f();  // a redraw
     report.keptWhileTyping = control.value === value;
-    report.sentWhileTyping = model.sent.length - before;
+    report.sentWhileTyping = pg.model.sent.length - before;
     const enter = key("Enter");
     control.dispatchEvent(enter);
     report.enterHandled = enter.defaultPrevented;
+    report.shown = control.value;
   }
-  report.sent = model.sent.slice(before);
-  report.state = JSON.parse(JSON.stringify(model.state));
+  report.sent = pg.model.sent.slice(before);
+  report.state = JSON.parse(JSON.stringify(pg.model.state));
   return report;
+}
+
+// 1. Every control once in page order, then once backwards, on one page: so each control
+//    also acts on a state the others changed (a follower away from its default).
+const pg = page(payload.state);
+const sequence = [...ids, ...ids.slice().reverse()].map((testid) => {
+  const control = find(pg.el, testid);
+  return act(pg, testid, control && control.tagName !== "BUTTON" ? another(control) : undefined);
 });
+// 2. What students type, in each number box of a fresh page.
+const typed = ids.filter((testid) => find(first.el, testid).tagName === "INPUT").map((testid) => {
+  const fresh = page(payload.state);
+  const box = find(fresh.el, testid);
+  const texts = [...payload.typed];
+  const min = bound(box, "min"), max = bound(box, "max");
+  if (min !== null) texts.push(String(min - 1));
+  if (max !== null) texts.push(String(max + 1));
+  return { testid, steps: texts.map((text) => act(fresh, testid, text)) };
+});
+return { unnamed, sequence, typed };
 """
+
+
+def page_json(widget):
+    return json.loads(json.dumps(widget.get_state(), default=str))
+
+
+def drive(cls, esm=None):
+    """What the page (``cls``'s JavaScript, or ``esm``) does in Node (`DRIVE`) for
+    ``cls._example()``."""
+    widget = cls._example()
+    page = widget if esm is None else type("Page", (), {"_esm": esm})()
+    return run_js(page, DRIVE, {"state": page_json(widget), "typed": TYPED})
+
+
+@functools.cache
+def driven(cls):
+    return drive(cls)
+
+
+def replay(cls, widget, steps):
+    """Send each step's messages to the Python ``widget``: the first problem, as a line naming
+    the widget, the control, what was typed, the message and Python's answer; else None."""
+    shared = [*traits(cls, True), *traits(cls, False)]
+    for step in steps:
+        if not step.get("tag") or "sent" not in step:
+            continue  # gone from the page, or a drop-down with a single option
+        where = f"{cls.__name__} {step['tag']} {step['testid']}"
+        if step["tag"] == "INPUT":
+            where += f" typed {step['value']!r}"
+            if not step["keptWhileTyping"]:
+                return f"{where}: a redraw overwrote the digits being typed"
+            if step["sentWhileTyping"]:
+                return f"{where}: committed before Enter"
+            if not step["enterHandled"]:
+                return f"{where}: Enter did not commit"
+            if step["shown"] in ("", "-", "abc"):
+                return f"{where}: the box shows {step['shown']!r}: onCommit must return the " \
+                       "value it kept"
+        for message in step["sent"]:
+            try:
+                widget.set_state(message)
+            except Exception as error:  # noqa: BLE001 - reported, with the message
+                return f"{where}: sent {json.dumps(message)[:200]}: Python refused it: " \
+                       f"{type(error).__name__}: {error}"
+        python, page = page_json(widget), step["state"]
+        differ = [k for k in shared if python[k] != page[k]]
+        if differ:
+            return f"{where}: page and Python differ in " + ", ".join(
+                f"{k} (page {json.dumps(page[k])[:60]}, Python {json.dumps(python[k])[:60]})"
+                for k in differ)
+    return None
+
+
+@needs_node
+@pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
+def test_every_control_has_a_testid_and_a_name(cls):
+    """CONTRIBUTING: each control has a data-testid (the tests find it) and a <label>,
+    an aria-label or (a button) its text (a screen reader says it)."""
+    unnamed = driven(cls)["unnamed"]
+    assert not unnamed, f"{cls.__name__}: controls without a data-testid or a label: " + "; ".join(
+        f"<{c['tag'].lower()}> testid={c['testid']!r} label={c['name']!r} near {c['near']!r}"
+        for c in unnamed)
 
 
 @needs_node
 @pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
 def test_every_control_of_the_page_reaches_the_state_python_reaches(cls):
-    widget = cls._example()
-    initial = json.loads(json.dumps(widget.get_state(), default=str))
-    reports = run_js(widget, DRIVE_EVERY_CONTROL, {"state": initial})
-    if not reports:
-        pytest.skip(f"{cls.__name__} has no number input or drop-down")
-    shared = [*traits(cls, True), *traits(cls, False)]
-    for step, report in enumerate(reports):
-        where = f"{cls.__name__} step {step}: {report['tag']} {report['testid']}"
-        if report.get("value") is None:
-            continue  # gone from the page, or a select with a single option
-        if report["tag"] == "INPUT":
-            assert report["keptWhileTyping"], f"{where}: a redraw overwrote the digits being typed"
-            assert report["sentWhileTyping"] == 0, f"{where}: committed before Enter"
-            assert report["enterHandled"], f"{where}: Enter did not commit"
-        assert report["sent"], f"{where}: nothing was saved"
-        for message in report["sent"]:
-            widget.set_state(message)  # must be accepted: the page only sends valid states
-        python = json.loads(json.dumps(widget.get_state(), default=str))
-        assert {k: report["state"][k] for k in shared} == {k: python[k] for k in shared}, where
+    sequence = driven(cls)["sequence"]
+    assert sequence, f"{cls.__name__}'s page has no control (number box, drop-down or button) " \
+                     "with a data-testid: nothing checks that the page and Python agree"
+    assert any(step.get("sent") for step in sequence), \
+        f"{cls.__name__}: no control of the page sent a change: nothing checks that the page " \
+        "and Python agree"
+    for step in sequence:
+        if step.get("tag") in ("INPUT", "SELECT") and step.get("value") is not None:
+            assert step["sent"], f"{cls.__name__} {step['tag']} {step['testid']}: " \
+                                 f"{step['value']!r} was not saved"
+    problem = replay(cls, cls._example(), sequence)
+    assert problem is None, problem
+
+
+@needs_node
+@pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
+def test_what_students_type_in_a_number_box_is_a_state_python_accepts(cls):
+    boxes = driven(cls)["typed"]
+    problems = [replay(cls, cls._example(), box["steps"]) for box in boxes]
+    problems = [p for p in problems if p]
+    assert not problems, "\n".join(problems)
+
+
+@needs_node
+def test_the_driver_finds_a_page_that_sends_what_python_refuses():
+    # The JavaScript of CONTRIBUTING.md before #17, which the trial of 2026-12-02 followed:
+    # the typed text rounded, never clamped (d2lInt), the kept value not returned.
+    cls = example_widget()
+    clamped = "{ limits: d2lLimits(model, name), "
+    commit = "(value) => {"
+    assert clamped in cls._esm and commit in cls._esm
+    unsafe = cls._esm.replace(clamped, "{ ").replace(
+        commit, "(text) => { const value = Math.round(Number(text));").replace(
+        "return value;", "")
+    problems = [replay(cls, cls._example(), box["steps"]) for box in drive(cls, unsafe)["typed"]]
+    assert len(problems) == 3 and all(problems), problems
+    assert all(problem.startswith(f"DilationExplorer INPUT dilation-{name} typed ''")
+               for problem, name in zip(problems, ("input_size", "kernel_size", "dilation")))
+
+
+@needs_node
+def test_the_driver_names_a_control_without_a_testid_or_a_label():
+    cls = example_widget()
+    named = "d2lNumberInput(controls, name.replace(\"_\", \" \"),"
+    testid = '"data-testid": `dilation-${name}`'
+    assert named in cls._esm and testid in cls._esm
+    unnamed = drive(cls, cls._esm.replace(named, "d2lNumberInput(controls, null,")
+                    .replace(testid, '"data-testid": ""'))["unnamed"]
+    assert [(c["tag"], c["testid"], c["name"]) for c in unnamed] == [("INPUT", None, "")] * 3
 
 
 @needs_node

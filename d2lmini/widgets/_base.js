@@ -145,19 +145,32 @@ function d2lSave(model, changes) {
 
 /** Number inputs holding digits the reader typed but has not committed yet. */
 const d2lTyping = new WeakSet();
+/** The value each number input stands for (the state's, given to d2lShowNumber). */
+const d2lHeld = new WeakMap();
+
+/** [lo, hi] of the trait `name`, from its Python tag limits=(lo, hi) (CourseWidget's `limits`). */
+function d2lLimits(model, name) {
+  const range = (model.get("limits") || {})[name];
+  if (!range) throw new Error(`d2lLimits: ${name} has no limits=(lo, hi) in its Python tag`);
+  return range;
+}
 
 /**
  * A number <input> in parent, inside a <label> with text when text is given, that calls
  * onCommit(input.value) on `change` AND on Enter: JupyterLab and Colab take Enter for
  * themselves, so without this only Tab would commit. onCommit returns the value it kept
  * (clamped, rounded), which the box then shows. Redraw it with d2lShowNumber.
+ * With attrs.limits = [lo, hi] (d2lLimits) the box gets min and max, and onCommit gets
+ * the int typed, clamped by d2lInt (text that is no number: the value the box stands for).
  */
 function d2lNumberInput(parent, text, attrs, onCommit) {
-  const all = { ...attrs, type: "number" };
+  const { limits, ...rest } = attrs;
+  const all = { ...rest, type: "number", ...(limits && { min: limits[0], max: limits[1] }) };
   const input = text ? d2lLabelled(parent, text, "input", all) : d2lEl(parent, "input", { attrs: all });
   const commit = () => {
     d2lTyping.delete(input);
-    const kept = onCommit(input.value);
+    const typed = limits ? d2lInt(input.value, limits[0], limits[1], d2lHeld.get(input)) : input.value;
+    const kept = onCommit(typed);
     if (kept !== undefined) input.value = String(kept);
   };
   input.addEventListener("input", () => d2lTyping.add(input));
@@ -173,6 +186,7 @@ function d2lNumberInput(parent, text, attrs, onCommit) {
 
 /** Show value in a number input, unless the reader is typing there: a redraw keeps their digits. */
 function d2lShowNumber(input, value) {
+  d2lHeld.set(input, value);
   if (!d2lTyping.has(input)) input.value = String(value);
 }
 

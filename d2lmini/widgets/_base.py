@@ -12,12 +12,16 @@ so a page of the static HTML book stays interactive with no kernel at all
 How to write one (the Python tag rules, the JavaScript conventions the
 tests check, the four files to touch): CONTRIBUTING.md, "Add a widget".
 """
+import json
 import pathlib
+import sys
 from typing import NamedTuple
 
 import anywidget
 import torch
 import traitlets
+
+from ..checks import check_image, check_int, is_int
 
 __all__ = ["CourseWidget", "read_js", "MAX_IMAGE_SIDE", "Examples", "validation_images",
            "untrained", "as_rows"]
@@ -51,9 +55,10 @@ CSS = """
 """
 
 
-def read_js(name):
-    """The text of ``d2lmini/widgets/<name>`` after the shared helpers of ``_base.js``."""
-    own = (HERE / name).read_text(encoding="utf-8")
+def read_js(name, folder=HERE):
+    """The text of ``folder/<name>`` (by default in ``d2lmini/widgets``) after the shared
+    helpers of ``_base.js``."""
+    own = (pathlib.Path(folder) / name).read_text(encoding="utf-8")
     prelude = (HERE / "_base.js").read_text(encoding="utf-8")
     return f"{prelude}\n// ---- {name}\n{own}"
 
@@ -64,8 +69,9 @@ class CourseWidget(anywidget.AnyWidget):
 
     Subclasses set ``_esm_file`` (a file next to their module, read when
     the class is created) and ``testid``, tag their synced traits with
-    ``check``/``default``/``follows``, and pass the fixed traits and the
-    reader's arguments (None: the default) to ``CourseWidget.__init__``.
+    ``check``/``default``/``follows``/``limits``, and pass the fixed traits and
+    the reader's arguments (None: the default) to ``CourseWidget.__init__``.
+    The tags are checked when the class is created (TypeError).
     """
 
     _esm_file = None
@@ -73,26 +79,33 @@ class CourseWidget(anywidget.AnyWidget):
     _css = CSS
     _rules = {}       # settable and derived trait -> its tag, in declaration order
     _fixed = ()       # traits fixed when the widget is made
+    _limits = {}      # settable trait -> [lo, hi] from its tag's limits=(lo, hi)
     _writing = False  # True while the widget writes a state it has settled itself
+    #: The tags' limits for the page's number boxes (``d2lLimits``), read-only.
+    limits = traitlets.Dict().tag(sync=True)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("_esm_file")
-        if name:
-            cls._esm = read_js(name)
+        if name:  # next to the module that defines the class
+            cls._esm = read_js(name, pathlib.Path(sys.modules[cls.__module__].__file__).parent)
         if not any(_is_state(name, trait) for name, trait in vars(cls).items()):
             return  # e.g. the subclass anywidget makes to add _esm: it inherits the rules
         traits = {name: trait for klass in reversed(cls.__mro__)
                   if issubclass(klass, CourseWidget) and klass is not CourseWidget
                   for name, trait in vars(klass).items() if _is_state(name, trait)}
         cls._rules = {name: trait.metadata for name, trait in traits.items()
-                      if "check" in trait.metadata or "default" in trait.metadata}
+                      if RULE_TAGS & trait.metadata.keys()}
         cls._fixed = tuple(name for name in traits if name not in cls._rules)
-        for name, rule in cls._rules.items():
-            if "check" not in rule and not rule.get("follows"):
-                raise TypeError(f"{cls.__name__}.{name}: a derived trait needs follows=(...)")
+        cls._limits = {name: list(rule["limits"]) for name, rule in cls._rules.items()
+                       if "limits" in rule}
+        _check_tags(cls.__name__, {name: trait.metadata for name, trait in traits.items()})
+        if cls._limits and "limits" in traits:
+            raise TypeError(f"{cls.__name__}: declares a limits trait and limits=(lo, hi) tags; "
+                            "drop the trait: CourseWidget publishes the tags' limits")
         settable = [name for name, rule in cls._rules.items() if "check" in rule]
-        handlers = {"_validate_write": traitlets.validate(*traits)(CourseWidget._validate_write),
+        written = {*traits, "limits"}  # every synced trait of the widget: none is free
+        handlers = {"_validate_write": traitlets.validate(*written)(CourseWidget._validate_write),
                     "_follow": traitlets.observe(*settable)(CourseWidget._follow)}
         for attr, handler in handlers.items():
             setattr(cls, attr, handler)
@@ -106,6 +119,8 @@ class CourseWidget(anywidget.AnyWidget):
             raise TypeError(f"{type(self).__name__}: unexpected arguments {unknown}")
         given = {name: v for name, v in values.items() if name in self._rules and v is not None}
         state = self._settled(given, {name: values[name] for name in self._fixed})
+        if "limits" not in self._fixed:  # else the widget passes its own (to be converted)
+            state["limits"] = {name: list(pair) for name, pair in self._limits.items()}
         self._writing = True
         try:
             super().__init__(**state)
@@ -118,9 +133,10 @@ class CourseWidget(anywidget.AnyWidget):
 
         Traits are settled in declaration order, each check seeing the ones
         above it: a given value, else the current one, else (in the
-        constructor, or when a trait it follows changed) its default.
-        Raises the check's error if the result is not a state the
-        constructor could make.
+        constructor, or when a trait it follows changed) its default; a
+        derived trait's given value is kept as given (`_from_page` compares
+        it). Raises the check's error, or the limits' (`_within`), if the
+        result is not a state the constructor could make.
         """
         state = {name: current[name] for name in cls._fixed}
         changed = set(given)
@@ -135,7 +151,11 @@ class CourseWidget(anywidget.AnyWidget):
                     value = rule["default"](state)
                 else:
                     value = getattr(cls, name).default_value
-            state[name] = rule["check"](value, state) if "check" in rule else value
+            if "check" in rule:
+                value = rule["check"](value, state)
+            if "limits" in rule:
+                value = _within(value, rule["limits"], name, cls.__name__)
+            state[name] = value
         return state
 
     @classmethod
@@ -152,6 +172,9 @@ class CourseWidget(anywidget.AnyWidget):
             if name in self._fixed:
                 raise traitlets.TraitError(f"{widget}: {name} is fixed when the widget is made; "
                                            f"make a new {widget} instead")
+            if name == "limits":
+                raise traitlets.TraitError(f"{widget}: limits is read from the traits' tags "
+                                           f"(limits=(lo, hi)); change the tags instead")
             if "check" not in self._rules[name]:
                 sources = " and ".join(self._rules[name]["follows"])
                 raise traitlets.TraitError(f"{widget}: {name} is computed from {sources}; "
@@ -179,12 +202,47 @@ class CourseWidget(anywidget.AnyWidget):
             self._writing = False
 
     def set_state(self, sync_data):
-        """A message from the page: checked as a whole, so a refused one changes nothing."""
+        """A message from the page: checked as a whole (`_from_page`), so a refused one
+        changes nothing, and an accepted one leaves Python in the page's state."""
         ours = {name: v for name, v in sync_data.items()
-                if name in self._fixed or name in self._rules}
-        self._refuse_read_only(ours)
-        self._settled(ours, self._current())
-        super().set_state(sync_data)
+                if name in self._fixed or name in self._rules or name == "limits"}
+        checked = self._from_page(ours)
+        self._writing = True
+        try:
+            super().set_state({**sync_data, **checked})
+        finally:
+            self._writing = False
+
+    def _from_page(self, message):
+        """The checked values of ``message``, the traits a page sends.
+
+        The page saves what it changes with everything that `follows` it,
+        derived traits included, computed in JavaScript as Python computes
+        them; what it leaves out it keeps. So every trait the message leaves
+        out must keep its value in Python too, and every derived value it
+        sends must equal Python's: else TraitError, and nothing changes.
+        """
+        widget = type(self).__name__
+        self._refuse_read_only([name for name in message if name not in self._rules])
+        current = self._current()
+        settable = {name: v for name, v in message.items() if "check" in self._rules[name]}
+        state = self._settled(settable, current)
+        for name, rule in self._rules.items():
+            sources = " and ".join(rule.get("follows", ()))
+            if name in settable or not sources:
+                continue
+            if name in message and _as_json(message[name]) != _as_json(state[name]):
+                raise traitlets.TraitError(
+                    f"{widget}: {name} is computed from {sources}: the page sent "
+                    f"{message[name]!r:.80}, Python computes {state[name]!r:.80}; compute it in "
+                    f"the page as Python does")
+            if name not in message and state[name] != current[name]:
+                raise traitlets.TraitError(
+                    f"{widget}: {name} follows {sources}, which the page changed, but the page "
+                    f"did not send it (Python makes it {state[name]!r:.80}, the page keeps "
+                    f"{current[name]!r:.80}); save {name} with what it follows: "
+                    f"d2lSave(model, {{...changes, {name}}})")
+        return {name: state[name] for name in message}
 
     def _repr_state(self):
         """A short deterministic summary for ``repr`` (override per widget)."""
@@ -192,6 +250,51 @@ class CourseWidget(anywidget.AnyWidget):
 
     def __repr__(self):
         return f"{type(self).__name__}({self._repr_state()})"
+
+
+#: The tags that make a trait settable (check) or derived (default and follows).
+RULE_TAGS = {"check", "default", "follows"}
+
+
+def _check_tags(widget, tags):
+    """Refuse, when the class is made, tags the state machine would misread (name -> tag)."""
+    above = []
+    for name, tag in tags.items():
+        where = f"{widget}.{name}"
+        later = [f for f in tag.get("follows", ()) if f not in above]
+        if later:
+            raise TypeError(f"{where} follows {later}, which are not traits declared above it; "
+                            f"declare what a trait follows before it")
+        if "check" not in tag and RULE_TAGS & tag.keys() and not {"default", "follows"} <= tag.keys():
+            raise TypeError(f"{where}: a derived trait (no check) needs default=g(state) and "
+                            f"follows=(...); a trait the reader sets needs check=f(value, state)")
+        if "limits" in tag:
+            limits = tag["limits"]
+            if "check" not in tag:
+                raise TypeError(f"{where}: limits=... on a trait the reader cannot set; "
+                                f"only a trait with check=... has limits")
+            if not (isinstance(limits, tuple) and len(limits) == 2 and all(map(is_int, limits))
+                    and limits[0] <= limits[1]):
+                raise TypeError(f"{where}: limits must be a (lo, hi) tuple of ints with lo <= hi, "
+                                f"got {limits!r}")
+        above.append(name)
+
+
+def _within(value, limits, name, widget):
+    """``value`` after a check, inside its tag's ``limits=(lo, hi)``: an int, each int of a
+    pair or list, or the rows and columns of a grid (list of lists)."""
+    lo, hi = limits
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        check_image(value, name, fn=widget, min_side=lo, max_side=hi)
+    else:
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            check_int(v, name, fn=widget, minimum=lo, maximum=hi)
+    return value
+
+
+def _as_json(value):
+    """``value`` as the page holds it (tuples as lists)."""
+    return json.loads(json.dumps(value))
 
 
 def _is_state(name, trait):
