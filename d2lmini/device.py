@@ -5,8 +5,8 @@ made in one place and `describe_device` says in words what was picked.
 """
 import torch
 
-__all__ = ["choose_device", "describe_device", "mps_available", "cpu", "gpu", "num_gpus",
-           "try_gpu"]
+__all__ = ["choose_device", "training_device", "describe_device", "mps_available", "cpu", "gpu",
+           "num_gpus", "try_gpu"]
 
 
 def mps_available():
@@ -22,6 +22,24 @@ def choose_device():
     if mps_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def training_device(device=None, num_gpus=None):
+    """The device a `Trainer` trains on: ``device`` when named (it must exist
+    here), the CPU for ``num_gpus=0`` (d2l's way to say so), else `choose_device`."""
+    if device is None:
+        return torch.device("cpu") if num_gpus == 0 else choose_device()
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"Trainer: device must name a device such as 'cpu', 'cuda' or "
+                         f"'mps', got {device!r}") from error
+    if (chosen.type == "cuda" and not torch.cuda.is_available()
+            or chosen.type == "mps" and not mps_available()):
+        raise ValueError(f"Trainer: device={device!r} is not available on this machine; "
+                         f"leave device out to use the best one there is "
+                         f"({choose_device().type} here)")
+    return chosen
 
 
 def describe_device(device):

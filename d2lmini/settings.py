@@ -7,7 +7,7 @@ set one and see the effect at once.
 * ``D2LMINI_CAP``        - ``NxB``: every Fashion-MNIST loader yields at most
   N batches of at most B images. For tests that walk a budget's code path
   on tiny data; a capped run learns nothing and is never recorded.
-* ``D2LMINI_PROGRESS``   - ``0`` turns the training progress bars off
+* ``D2LMINI_PROGRESS``   - ``0`` turns the training progress line off
 * ``D2LMINI_RECORD_DIR`` - where ``record_run`` writes training runs
 * ``D2LMINI_DATA``       - a directory holding the Fashion-MNIST files
 """
@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 __all__ = ["BUDGET", "CAP", "PROGRESS", "RECORD_DIR", "DATA",
-           "budget_override", "data_cap", "progress_bars", "record_dir", "data_dir"]
+           "budget_override", "data_cap", "progress_shown", "record_dir", "data_dir"]
 
 BUDGET = "D2LMINI_BUDGET"
 CAP = "D2LMINI_CAP"
@@ -46,7 +46,7 @@ def data_cap():
     return int(match[1]), int(match[2])
 
 
-def progress_bars():
+def progress_shown():
     """False when ``$D2LMINI_PROGRESS`` is ``0``."""
     return _read(PROGRESS) != "0"
 

@@ -4,19 +4,20 @@ The loop itself is d2l's: ``fit`` -> ``fit_epoch`` -> ``model.training_step``
 per batch, then ``model.validation_step`` over the validation set. The
 numbers the model reports through ``self.plot`` are averaged per epoch into
 a `History` a notebook can assert on (``history.val_acc[-1] > 0.7``).
-Progress bars, printed lines and the curve figure are callbacks, so a test
-or a script can switch them off without flags in the loop.
+The progress line, the metric lines and the curve figure are callbacks
+(`d2lmini.callbacks`), so a test or a script can switch them off without
+flags in the loop.
 """
 import math
-import sys
 import time
 from numbers import Real
 
 import torch
 
-from .device import mps_available, choose_device, describe_device
+from .callbacks import Callback, LivePlot, PrintMetrics, ProgressBar, default_callbacks
+from .device import training_device
 from .hyper import HyperParameters
-from .settings import progress_bars
+from .progress import TrainingLog
 
 __all__ = ["Trainer", "History", "DeferredChecks", "Callback", "ProgressBar", "PrintMetrics",
            "LivePlot", "default_callbacks"]
@@ -85,88 +86,6 @@ class DeferredChecks:
                 raise error()
 
 
-class Callback:
-    """Hooks the `Trainer` calls; override the ones you need."""
-
-    def on_fit_start(self, trainer):
-        pass
-
-    def on_batches(self, trainer, batches, train):
-        """Wrap the batch iterable (e.g. in a progress bar); return an iterable."""
-        return batches
-
-    def on_epoch_end(self, trainer):
-        pass
-
-    def on_fit_end(self, trainer):
-        pass
-
-
-class ProgressBar(Callback):
-    """A tqdm bar over the training batches of each epoch.
-
-    Off when ``$D2LMINI_PROGRESS`` is ``0`` (the book's saved pages use that,
-    so they are not filled with carriage returns).
-    """
-
-    def on_batches(self, trainer, batches, train):
-        if not train or not progress_bars():
-            return batches
-        from tqdm.auto import tqdm
-        return tqdm(batches, desc=f"epoch {trainer.epoch + 1}/{trainer.max_epochs}",
-                    leave=False, file=sys.stderr)
-
-
-class PrintMetrics(Callback):
-    """Prints the device once, then one line of metrics per epoch."""
-
-    def on_fit_start(self, trainer):
-        print(f"training on {describe_device(trainer.device)}")
-
-    def on_epoch_end(self, trainer):
-        last = trainer.history.last()
-        numbers = ", ".join(f"{name} {last[name]:.3f}" for name in sorted(last) if name != "seconds")
-        print(f"epoch {len(trainer.history)}/{trainer.max_epochs}: {numbers} ({last['seconds']:.1f} s)")
-
-
-class LivePlot(Callback):
-    """Redraws the loss/accuracy curves once per epoch as a single PNG.
-
-    Only inside a Jupyter kernel; the figure replaces itself in place, so a
-    saved notebook holds exactly one image per training cell.
-    """
-
-    def on_fit_start(self, trainer):
-        self.handle = None
-
-    def on_epoch_end(self, trainer):
-        if not _in_notebook():
-            return
-        from IPython.display import Image, display
-
-        from .plot import figure_to_png, plot_history
-        image = Image(data=figure_to_png(plot_history(trainer.history)))
-        if self.handle is None:
-            self.handle = display(image, display_id=True)
-        else:
-            self.handle.update(image)
-
-
-def _in_notebook():
-    # A Jupyter kernel has imported IPython long before any fit; importing it
-    # here just to find out would cost a script seconds on its first epoch.
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
-
-
-def default_callbacks():
-    """What a plain ``Trainer(max_epochs)`` shows: bar, printed lines, curves."""
-    return [ProgressBar(), PrintMetrics(), LivePlot()]
-
-
 class Trainer(HyperParameters):
     """Fits a `Module` to a `DataModule` (d2l's ``d2l.Trainer``).
 
@@ -186,21 +105,7 @@ class Trainer(HyperParameters):
                 f"Trainer: gradient_clip_val must be a number >= 0 (0 means no clipping), "
                 f"got {gradient_clip_val!r}")
         self.save_hyperparameters(ignore=["device", "callbacks"])
-        if device is not None:
-            try:
-                self.device = torch.device(device)
-            except (RuntimeError, TypeError) as error:
-                raise ValueError(f"Trainer: device must name a device such as 'cpu', 'cuda' or "
-                                 f"'mps', got {device!r}") from error
-            if (self.device.type == "cuda" and not torch.cuda.is_available()
-                    or self.device.type == "mps" and not mps_available()):
-                raise ValueError(f"Trainer: device={device!r} is not available on this machine; "
-                                 f"leave device out to use the best one there is "
-                                 f"({choose_device().type} here)")
-        elif num_gpus == 0:
-            self.device = torch.device("cpu")
-        else:
-            self.device = choose_device()
+        self.device = training_device(device, num_gpus)
         self.callbacks = default_callbacks() if callbacks is None else list(callbacks)
         self.history = History()
         self.deferred_checks = None   # a DeferredChecks while fit runs on an accelerator
@@ -249,6 +154,7 @@ class Trainer(HyperParameters):
         self.epoch = 0
         self.train_batch_idx = 0
         self.val_batch_idx = 0
+        self.training_log = TrainingLog()   # where the callbacks' lines go: one block
         self._run("on_fit_start")
         # On a GPU, checking each batch's loss and labels at once would make
         # the host wait for the device every step; there they are checked
@@ -257,53 +163,81 @@ class Trainer(HyperParameters):
         try:
             for self.epoch in range(self.max_epochs):
                 self.fit_epoch()
+            self._run("on_fit_end")
         finally:
             self.deferred_checks = None
-        self._run("on_fit_end")
+            self.training_log.close()
         return self.history
 
     def fit_epoch(self):
-        start = time.perf_counter()
+        """One pass over the training data, then validation; the means go into the history."""
+        self.epoch_started = time.perf_counter()
         self._sums, self._since_point = {}, {}
-        # d2l plots the training loss twice an epoch; a run of one or two
-        # epochs gets more points, so that its curves still show a trend.
-        per_epoch = min(self.num_train_batches, max(2, math.ceil(8 / self.max_epochs)))
-        point_after = {round(self.num_train_batches * k / per_epoch)
-                       for k in range(1, per_epoch + 1)}
+        point_after = self._point_steps()
         self.model.train()
-        for step, batch in enumerate(self._batches(self.train_dataloader, train=True), 1):
-            batch = self.prepare_batch(batch)
-            self.batch_size_now = len(batch[-1])
-            loss = self.model.training_step(batch)
-            self._check_loss(loss)
-            self.optim.zero_grad()
-            loss.backward()
-            if self.gradient_clip_val > 0:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.gradient_clip_val)
-            self.optim.step()
-            self.train_batch_idx += 1
-            if step in point_after:
-                for name, value in self._means(self._since_point).items():
-                    self.history.add_point(name, self.epoch + step / self.num_train_batches, value)
-                self._since_point = {}
-        if self.val_dataloader is not None:
-            self.model.eval()
-            with torch.no_grad():
-                for batch in self._batches(self.val_dataloader, train=False):
-                    batch = self.prepare_batch(batch)
-                    self.batch_size_now = len(batch[-1])
-                    self.model.validation_step(batch)
-                    self.val_batch_idx += 1
+        for self.epoch_step, batch in enumerate(self.train_dataloader, 1):
+            loss = self.fit_batch(batch)
+            self._run("on_step_end", loss)
+            if self.epoch_step in point_after:
+                self._add_points()
+        self.validate()
         if self.deferred_checks is not None:
             self.deferred_checks.raise_first()
+        self._append_epoch_means()
+        self._run("on_epoch_end")
+
+    def fit_batch(self, batch):
+        """One update on ``batch``; returns its loss (checked, still on the device)."""
+        batch = self.prepare_batch(batch)
+        self.batch_size_now = len(batch[-1])
+        loss = self.model.training_step(batch)
+        self._check_loss(loss)
+        self.optim.zero_grad()
+        loss.backward()
+        if self.gradient_clip_val > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.gradient_clip_val)
+        self.optim.step()
+        self.train_batch_idx += 1
+        return loss
+
+    def validate(self):
+        """``model.validation_step`` over the validation set, in eval mode, without gradients."""
+        if self.val_dataloader is None:
+            return
+        self._run("on_validation_start")
+        self.model.eval()
+        with torch.no_grad():
+            for batch in self.val_dataloader:
+                batch = self.prepare_batch(batch)
+                self.batch_size_now = len(batch[-1])
+                self.model.validation_step(batch)
+                self.val_batch_idx += 1
+
+    def _point_steps(self):
+        """The steps of an epoch after which the curves get a point.
+
+        d2l plots the training loss twice an epoch; a run of one or two
+        epochs gets more points, so that its curves still show a trend.
+        """
+        per_epoch = min(self.num_train_batches, max(2, math.ceil(8 / self.max_epochs)))
+        return {round(self.num_train_batches * k / per_epoch) for k in range(1, per_epoch + 1)}
+
+    def _add_points(self):
+        """A point of each training curve: the mean since the previous point."""
+        epochs_done = self.epoch + self.epoch_step / self.num_train_batches
+        for name, value in self._means(self._since_point).items():
+            self.history.add_point(name, epochs_done, value)
+        self._since_point = {}
+
+    def _append_epoch_means(self):
+        """The epoch's mean of every metric, and its wall time, into the history."""
         for name, value in self._means(self._sums).items():
             if not math.isfinite(value):
                 raise FloatingPointError(
                     f"Trainer.fit: {name} is {value} in epoch {self.epoch + 1}; the model gives "
                     f"NaN/inf on that data (check it with torch.isfinite(model(X)).all())")
             self.history.append(name, value)
-        self.history.append("seconds", time.perf_counter() - start)
-        self._run("on_epoch_end")
+        self.history.append("seconds", time.perf_counter() - self.epoch_started)
 
     def _check_loss(self, loss):
         """``training_step`` must return one finite number (a 0-d tensor)."""
@@ -357,11 +291,6 @@ class Trainer(HyperParameters):
             total, count = sums.get(name, (0.0, 0))
             sums[name] = (total + value * size, count + size)
 
-    def _batches(self, loader, train):
+    def _run(self, hook, *args):
         for callback in self.callbacks:
-            loader = callback.on_batches(self, loader, train)
-        return loader
-
-    def _run(self, hook):
-        for callback in self.callbacks:
-            getattr(callback, hook)(self)
+            getattr(callback, hook)(self, *args)

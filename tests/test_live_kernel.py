@@ -56,6 +56,17 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 GUARD = pathlib.Path(__file__).resolve().parent / "network_guard.py"
 SHOTS = ROOT / "_build" / "screenshots"
 NOTEBOOK = "live.ipynb"
+TRAINING_NOTEBOOK = "train.ipynb"
+# A training cell as a student runs it, on a tiny subset of the real Fashion-MNIST.
+TRAINING_CELLS = [
+    "import torch\nimport d2lmini as d2l",
+    "torch.manual_seed(0)\n"
+    "data = d2l.FashionMNIST(batch_size=64, n_train=256, n_val=128)\n"
+    "model = d2l.LeNet(lr=0.1)\n"
+    "model.apply_init([next(iter(data.get_dataloader(True)))[0]], d2l.init_cnn)\n"
+    "history = d2l.Trainer(max_epochs=2).fit(model, data)",
+    "print(f'trained {len(history)} epochs')",
+]
 
 
 def _widget_classes():
@@ -158,16 +169,18 @@ def _wait(predicate, timeout, what, interval=0.2):
         time.sleep(interval)
 
 
-def _notebook():
+def _notebook(sources):
     import nbformat
 
-    cells = [nbformat.v4.new_code_cell("import d2lmini.widgets as widgets")]
-    for i, (name, _) in enumerate(WIDGETS):
-        cells.append(nbformat.v4.new_code_cell(f"w{i} = widgets.{name}._example()\nw{i}"))
-    nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     return nb
+
+
+def _widget_cells():
+    return ["import d2lmini.widgets as widgets"] + [
+        f"w{i} = widgets.{name}._example()\nw{i}" for i, (name, _) in enumerate(WIDGETS)]
 
 
 class Lab:
@@ -184,7 +197,8 @@ class Lab:
         for d in dirs.values():
             d.mkdir()
         self.runtime = dirs["runtime"]
-        nbformat.write(_notebook(), dirs["root"] / NOTEBOOK)
+        nbformat.write(_notebook(_widget_cells()), dirs["root"] / NOTEBOOK)
+        nbformat.write(_notebook(TRAINING_CELLS), dirs["root"] / TRAINING_NOTEBOOK)
         startup = dirs["ipython"] / "profile_default" / "startup"
         startup.mkdir(parents=True)
         (startup / "00-no-network.py").write_text(KERNEL_STARTUP.format(guard=str(GUARD)))
@@ -203,12 +217,13 @@ class Lab:
         settings.mkdir(parents=True)
         (settings / "notification.jupyterlab-settings").write_text(json.dumps(
             {"fetchNews": "false", "checkForUpdates": False}))
-        env = dict(os.environ,
+        # As a student's kernel: training progress shown (test.sh turns it off for the rest).
+        env = dict({k: v for k, v in os.environ.items() if k != "D2LMINI_PROGRESS"},
                    JUPYTER_CONFIG_DIR=str(dirs["config"]), JUPYTER_DATA_DIR=str(dirs["data"]),
                    JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), IPYTHONDIR=str(dirs["ipython"]),
                    JUPYTERLAB_SETTINGS_DIR=str(dirs["config"] / "lab" / "user-settings"),
                    JUPYTERLAB_WORKSPACES_DIR=str(dirs["config"] / "lab" / "workspaces"),
-                   D2LMINI_PROGRESS="0", PYTHONUNBUFFERED="1")
+                   PYTHONUNBUFFERED="1")
         self.log_path = base / "server.log"
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([sys.executable, "-c", SERVER_BOOT, str(GUARD)],
@@ -299,32 +314,43 @@ class Kernel:
 class Page:
     """The notebook open in JupyterLab, with everything it requested and logged."""
 
-    def __init__(self, browser, lab):
+    def __init__(self, browser, lab, notebook=NOTEBOOK):
         self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
         self.context.set_default_timeout(30_000)
         self.page = self.context.new_page()
         self.requests, self.failed, self.errors = watch(self.page)
-        self.page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?token={lab.token}", wait_until="load")
+        self.page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}", wait_until="load")
 
     def off_site(self):
         return off_site(self.requests)
 
-    def run_all(self):
+    def wait_idle(self):
+        """Until the notebook shows and its kernel is connected and idle."""
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(state="visible", timeout=60_000)
-        # the kernel is started and connected (the status bar says "Python 3 (ipykernel) | Idle")
+        # the status bar says "Python 3 (ipykernel) | Idle"
         idle = self.page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
         idle.first.wait_for(timeout=60_000)
-        self.page.get_by_role("menuitem", name="Run", exact=True).click()
-        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
-    def all_drawn(self):
-        """Whether every widget is drawn; fails on a cell's error (or any stderr)."""
+    def menu(self, menu, item):
+        self.page.get_by_role("menuitem", name=menu, exact=True).click()
+        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+    def run_all(self):
+        self.wait_idle()
+        self.menu("Run", "Run All Cells")
+
+    def failed_cell(self):
+        """The text of the first cell output that is an error or went to stderr, or None."""
         errors = self.page.locator(
             '.jp-Notebook [data-mime-type="application/vnd.jupyter.stderr"], '
             '.jp-Notebook .jp-OutputArea-output[data-mime-type*="error"]')
-        if errors.count():
-            raise AssertionError("a cell of the notebook failed or wrote to stderr:\n"
-                                 + errors.first.inner_text())
+        return errors.first.inner_text() if errors.count() else None
+
+    def all_drawn(self):
+        """Whether every widget is drawn; fails on a cell's error (or any stderr)."""
+        failed = self.failed_cell()
+        if failed is not None:
+            raise AssertionError(f"a cell of the notebook failed or wrote to stderr:\n{failed}")
         return all(self.root(cls).count() for _, cls in WIDGETS)
 
     def root(self, cls):
@@ -339,18 +365,33 @@ class Page:
 
 
 @pytest.fixture(scope="module")
-def live():
-    """(lab, page, kernel): the notebook run in JupyterLab, every widget drawn once."""
+def lab():
+    """JupyterLab serving the widget notebook and the training notebook."""
+    with tempfile.TemporaryDirectory(prefix="d2l-lab-") as base:
+        lab = Lab(pathlib.Path(base))
+        try:
+            yield lab
+        finally:
+            lab.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
-    with contextlib.ExitStack() as stack:
-        base = pathlib.Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="d2l-lab-")))
-        lab = Lab(base)
-        stack.callback(lab.stop)
-        p = stack.enter_context(sync_playwright())
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
                                     headless=True)
-        stack.callback(browser.close)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def live(lab, browser):
+    """(lab, page, kernel): the widget notebook run in JupyterLab, every widget drawn once."""
+    with contextlib.ExitStack() as stack:
         page = Page(browser, lab)
         stack.callback(page.close)
         try:
@@ -538,3 +579,70 @@ def test_page_stayed_on_127_0_0_1_with_no_errors(live):
     log = lab.log_text()
     for bad in ("NetworkBlocked", "Traceback"):
         assert bad not in log, f"the server or kernel log shows {bad}:\n{log[-3000:]}"
+
+
+# The training log (device, one line per epoch, the progress line) and its parts.
+METRIC_LINE = re.compile(r"epoch 2/2: train_acc \d\.\d{3}, train_loss \d\.\d{3}, val_acc")
+PROGRESS_LINE = re.compile(r"done: 2 epochs of 4 batches in \d+(\.\d)? s")
+
+
+def test_training_output_survives_save_and_reload(lab, browser):
+    """Run All, save, reload, as a student does: the log is still there, no widget error.
+
+    A progress bar made of ipywidgets (tqdm's notebook bars) leaves, after a
+    reload, "Error displaying widget: model not found" and a console error for
+    each epoch, or a bar stuck at 0% where no widget state was saved.
+    """
+    page = Page(browser, lab, TRAINING_NOTEBOOK)
+    try:
+        page.run_all()
+        _wait(lambda: _cell_failed(page) or "trained 2 epochs" in _notebook_text(page), 180,
+              "the training cell and the one after it to finish", interval=0.5)
+        _check_training_log(page, "after Run All")
+        page.menu("File", "Save Notebook")
+        _wait(lambda: "epoch 2/2:" in json.dumps(lab.api(f"contents/{TRAINING_NOTEBOOK}")),
+              30, "the notebook to be saved with its outputs")
+        saved = lab.api(f"contents/{TRAINING_NOTEBOOK}")["content"]
+        outputs = [o for cell in saved["cells"] for o in cell.get("outputs", [])]
+        assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json"
+                    in o.get("data", {})], "the saved training output holds widget views"
+        errors_before = len(page.errors)
+        page.page.reload(wait_until="load")
+        page.wait_idle()
+        # widget views look their models up once the kernel is connected; give them time to fail
+        _wait(lambda: METRIC_LINE.search(_notebook_text(page)), 30, "the reloaded log")
+        time.sleep(3)
+        _check_training_log(page, "after save and reload")
+        assert page.errors[errors_before:] == [], "console errors after the reload"
+        # the reload aborts the requests JupyterLab had in flight; no other may fail
+        assert [f for f in page.failed if "net::ERR_ABORTED" not in f] == [], "failed requests"
+        assert page.off_site() == [], "requests off 127.0.0.1"
+        page.screenshot("training")   # what a student sees after the reload
+    except BaseException:
+        page.screenshot("training")
+        raise
+    finally:
+        page.close()
+
+
+def _notebook_text(page):
+    return page.page.locator(".jp-Notebook").inner_text()
+
+
+def _cell_failed(page):
+    failed = page.failed_cell()
+    if failed is not None:
+        raise AssertionError(f"a cell of the training notebook failed or wrote to stderr:\n{failed}")
+
+
+def _check_training_log(page, when):
+    text = _notebook_text(page)
+    assert "Error displaying widget" not in text, f"{when}: {text}"
+    assert "training on cpu" in text, f"{when}: no device line in {text!r}"
+    assert METRIC_LINE.search(text), f"{when}: no metric line for epoch 2 in {text!r}"
+    assert PROGRESS_LINE.search(text), f"{when}: no final progress line in {text!r}"
+    # the curve is drawn once, below the last line of the log
+    log = page.page.locator(".jp-OutputArea-output", has_text="epoch 2/2:")
+    curve = page.page.locator('.jp-OutputArea-output img')
+    assert log.count() == 1 and curve.count() == 1, f"{when}: {log.count()} logs, {curve.count()} curves"
+    assert log.bounding_box()["y"] < curve.bounding_box()["y"], f"{when}: the curve is above the log"

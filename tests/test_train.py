@@ -2,11 +2,15 @@
 
 Its errors are in test_bad_inputs.py (TRAIN).
 """
+import io
+import re
+
 import pytest
 import torch
 from torch import nn
 
 import d2lmini as d2l
+from d2lmini.callbacks import LivePlot, PrintMetrics, ProgressBar
 from doubles import ListData, facts, quiet_trainer
 
 
@@ -74,14 +78,133 @@ def test_callbacks_are_called_in_order():
     assert calls == ["start", "epoch0", "epoch1", "end"]
 
 
-def test_print_metrics_prints_one_line_per_epoch(capsys):
+class LinearClassifier(d2l.Classifier):
+    """No lazy layers: its parameters exist before the first step."""
+
+    def __init__(self, lr=0.1):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(36, 10))
+
+
+def test_on_step_end_follows_every_update():
+    events, seen = [], []
+
+    class Spy(d2l.Callback):
+        def on_fit_start(self, trainer):
+            step = trainer.optim.step
+            trainer.optim.step = lambda *a, **k: events.append("update") or step(*a, **k)
+            self.before = [p.detach().clone() for p in trainer.model.parameters()]
+
+        def on_step_end(self, trainer, loss):
+            events.append("on_step_end")
+            now = [p.detach().clone() for p in trainer.model.parameters()]
+            changed = any(not torch.equal(a, b) for a, b in zip(self.before, now))
+            seen.append((trainer.epoch, trainer.epoch_step, changed, loss.item()))
+            self.before = now
+
+        def on_validation_start(self, trainer):
+            events.append("validation")
+
+    torch.manual_seed(0)
+    batches = [(torch.randn(4, 1, 6, 6), torch.randint(0, 10, (4,))) for _ in range(3)]
+    history = d2l.Trainer(max_epochs=2, num_gpus=0, callbacks=[Spy()]).fit(
+        LinearClassifier(), ListData(batches, batches[:1]))
+    assert events == (["update", "on_step_end"] * 3 + ["validation"]) * 2
+    assert [(epoch, step) for epoch, step, _, _ in seen] == [(e, s) for e in (0, 1) for s in (1, 2, 3)]
+    assert all(changed for _, _, changed, _ in seen), "on_step_end ran before the update"
+    # the loss it gets is the step's: their mean is the epoch's training loss
+    assert sum(loss for epoch, _, _, loss in seen if epoch == 0) / 3 == pytest.approx(
+        history.train_loss[0])
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _fit_two_epochs(callbacks):
     X, y = torch.randn(8, 1, 6, 6), torch.randint(0, 10, (8,))
-    trainer = d2l.Trainer(max_epochs=2, num_gpus=0, callbacks=[d2l.train.PrintMetrics()])
-    trainer.fit(SmallCNN(), ListData([(X, y)], [(X, y)]))
+    d2l.Trainer(max_epochs=2, num_gpus=0, callbacks=callbacks).fit(
+        SmallCNN(), ListData([(X, y)] * 3, [(X, y)]))
+
+
+def test_print_metrics_prints_one_line_per_epoch(capsys):
+    _fit_two_epochs([PrintMetrics()])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("training on cpu")
-    assert lines[1].startswith("epoch 1/2: train_acc") and "val_loss" in lines[1]
-    assert lines[2].startswith("epoch 2/2")
+    assert lines[0] == "training on cpu (no CUDA or Apple MPS device found)"
+    assert re.fullmatch(r"epoch 1/2: train_acc \d\.\d{3}, train_loss \d\.\d{3}, "
+                        r"val_acc \d\.\d{3}, val_loss \d\.\d{3} \(\d+\.\d s\)", lines[1])
+    assert lines[2].startswith("epoch 2/2: train_acc") and len(lines) == 3
+
+
+def test_progress_line_in_a_terminal(monkeypatch, capsys):
+    monkeypatch.delenv("D2LMINI_PROGRESS", raising=False)
+    monkeypatch.setattr("sys.stderr", Terminal())
+    _fit_two_epochs([ProgressBar(), PrintMetrics()])
+    err = __import__("sys").stderr.getvalue()
+    # redrawn in place on stderr, erased before each printed line, the last one kept
+    assert re.match(r"\repoch 1/2: 1/3 batches, 0 s", err)
+    assert "\repoch 2/2: 3/3 batches, validating" in err
+    assert re.search(r"\rdone: 2 epochs of 3 batches in \d+\.\d s *\n$", err)
+    assert capsys.readouterr().out.count("\n") == 3     # the metric lines, on stdout
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal (a log file): no progress
+    _fit_two_epochs([ProgressBar(), PrintMetrics()])
+    assert __import__("sys").stderr.getvalue() == ""
+
+
+def test_d2lmini_progress_0_shows_no_progress(monkeypatch, capsys, kernel):
+    monkeypatch.setenv("D2LMINI_PROGRESS", "0")
+    monkeypatch.setattr("sys.stderr", Terminal())
+    _fit_two_epochs([ProgressBar()])
+    assert __import__("sys").stderr.getvalue() == "" and kernel.outputs == []
+    _fit_two_epochs([ProgressBar(), PrintMetrics()])   # the metric lines stay
+    assert "batches" not in kernel.outputs[-1]["data"]["text/plain"]
+    assert kernel.outputs[-1]["data"]["text/plain"].count("epoch") == 2
+
+
+@pytest.fixture
+def kernel():
+    """A fake Jupyter kernel: IPython's shell with a ``kernel``; its display messages."""
+    from IPython.core.displaypub import CapturingDisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.kernel = object()
+    shell.display_pub = CapturingDisplayPublisher()
+    yield shell.display_pub
+    InteractiveShell.clear_instance()
+
+
+def test_notebook_log_is_one_display_updated_in_place_with_the_curve_below(
+        monkeypatch, capsys, kernel):
+    monkeypatch.delenv("D2LMINI_PROGRESS", raising=False)
+    _fit_two_epochs(d2l.default_callbacks())
+    assert capsys.readouterr() == ("", "")               # nothing printed: all in displays
+    ids = [out["transient"]["display_id"] for out in kernel.outputs]
+    log_id = ids[0]
+    curve_id = next(i for i in ids if i != log_id)
+    assert set(ids) == {log_id, curve_id}                 # two displays, updated in place
+    new = [out for out in kernel.outputs if not out["update"]]
+    assert [out["transient"]["display_id"] for out in new] == [log_id, curve_id]  # log first
+    assert "image/png" in new[1]["data"]
+    log = [out["data"] for out in kernel.outputs if out["transient"]["display_id"] == log_id]
+    lines = log[-1]["text/plain"].splitlines()
+    assert lines[0] == "training on cpu (no CUDA or Apple MPS device found)"
+    assert lines[1].startswith("epoch 1/2: train_acc") and lines[2].startswith("epoch 2/2: train_acc")
+    assert re.fullmatch(r"done: 2 epochs of 3 batches in \d+\.\d s", lines[3]) and len(lines) == 4
+    assert any(re.search(r"^epoch 2/2: 1/3 batches, \d+ s$", d["text/plain"], re.M) for d in log)
+    # HTML for the pages: the same text, escaped, wrapping instead of being cut off
+    html = log[-1]["text/html"]
+    assert "white-space: pre-wrap" in html and lines[1] in html and "<widget" not in html
+    assert all(set(d) == {"text/plain", "text/html"} for d in log)
+    assert all("application/vnd.jupyter.widget-view+json" not in out["data"]
+               for out in kernel.outputs)
+
+
+def test_live_plot_draws_nothing_outside_a_notebook(capsys):
+    _fit_two_epochs([LivePlot()])
+    assert capsys.readouterr() == ("", "")
 
 
 def test_gradient_clipping_bounds_the_gradient_norm():
