@@ -10,6 +10,8 @@ torchvision and without pinned versions. One module per topic:
 * ``module``  - ``Module``, ``Classifier``, ``add_to_class``, ``init_cnn``, ``init_kaiming``,
   ``device_of``, ``eval_mode``
 * ``train``   - ``Trainer`` and its callbacks, ``History``
+* ``callbacks`` - what a Trainer shows: progress line, metric lines, curves
+* ``progress`` - the training log: one block that updates in place
 * ``device``  - CUDA, then Apple MPS, then CPU
 * ``budget``  - quick (CPU) vs full (GPU, d2l's settings) training budgets,
   ``print_budget`` and ``check_accuracy`` for pages tested under both
