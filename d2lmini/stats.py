@@ -2,14 +2,21 @@
 
 Chapter 8 compares architectures by what they cost, not only by accuracy.
 Counting with forward hooks works for any model, Sequential or not.
+`MacCounter` is the one place the book counts multiply-accumulates:
+`count_macs` and `d2lmini.architecture` both use it.
 """
+import math
+
 import torch
 from torch import nn
 
 from .checks import check_shape
-from .module import device_of, is_uninitialized
+from .module import device_of, eval_mode, is_uninitialized
 
-__all__ = ["num_params", "count_macs"]
+__all__ = ["num_params", "count_macs", "layer_macs", "MacCounter"]
+
+_CONV = nn.modules.conv._ConvNd
+_TRANSPOSED = nn.modules.conv._ConvTransposeNd
 
 
 def num_params(model):
@@ -22,14 +29,49 @@ def num_params(model):
     return sum(p.numel() for p in params)
 
 
-def _conv_macs(layer, output):
-    # Each output value takes (in_channels / groups) * kh * kw multiply-adds.
-    kh, kw = layer.kernel_size
-    return output.numel() * (layer.in_channels // layer.groups) * kh * kw
+def layer_macs(layer, inputs, output):
+    """Multiply-accumulates of one call of a convolution (any ``_ConvNd``: 1-D, 2-D, 3-D,
+    transposed) or linear layer that read ``inputs`` and returned ``output``; 0 otherwise.
+
+    A convolution's output value takes (in_channels / groups) × kernel multiply-adds; a
+    transposed convolution spreads each INPUT value over (out_channels / groups) × kernel
+    outputs; a linear layer's output value takes in_features. Batch included.
+    """
+    if not isinstance(output, torch.Tensor):
+        return 0
+    if isinstance(layer, _TRANSPOSED):
+        kernel = math.prod(layer.kernel_size)
+        return inputs[0].numel() * (layer.out_channels // layer.groups) * kernel
+    if isinstance(layer, _CONV):
+        kernel = math.prod(layer.kernel_size)
+        return output.numel() * (layer.in_channels // layer.groups) * kernel
+    if isinstance(layer, nn.Linear):
+        return output.numel() * layer.in_features
+    return 0
 
 
-def _linear_macs(layer, output):
-    return output.numel() * layer.in_features
+class MacCounter:
+    """Adds up `layer_macs` of every convolution and linear layer of ``model`` as they run.
+
+    ``with MacCounter(model) as counter: model(X)`` then ``counter.total`` (for the
+    whole batch); the hooks are removed when the block ends.
+    """
+
+    def __init__(self, model):
+        self.total = 0
+        self._handles = [m.register_forward_hook(self._hook) for m in model.modules()
+                         if isinstance(m, (_CONV, nn.Linear))]
+
+    def _hook(self, layer, inputs, output):
+        self.total += layer_macs(layer, inputs, output)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
 
 
 def count_macs(model, X_shape):
@@ -44,33 +86,15 @@ def count_macs(model, X_shape):
     if len(X_shape) < 2:
         raise ValueError(f"count_macs: X_shape must start with a batch size, e.g. (1, 1, 28, 28), "
                          f"got {X_shape!r}")
-    total = 0
-
-    def hook(layer, inputs, output):
-        nonlocal total
-        if isinstance(layer, nn.Conv2d):
-            total += _conv_macs(layer, output)
-        elif isinstance(layer, nn.Linear):
-            total += _linear_macs(layer, output)
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            try:
-                model(torch.zeros(*X_shape, device=device_of(model)))
-            except Exception as error:  # PyTorch's shape errors, or a custom layer's
-                raise ValueError(
-                    f"count_macs: the model cannot take an input of shape {X_shape}: "
-                    f"{type(error).__name__}: {error}; layer_summary(X_shape) shows "
-                    f"which layer fails") from error
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
-    return total // X_shape[0]
+    with MacCounter(model) as counter, eval_mode(model), torch.no_grad():
+        try:
+            model(torch.zeros(*X_shape, device=device_of(model)))
+        except Exception as error:  # PyTorch's shape errors, or a custom layer's
+            raise ValueError(
+                f"count_macs: the model cannot take an input of shape {X_shape}: "
+                f"{type(error).__name__}: {error}; layer_summary(X_shape) shows "
+                f"which layer fails") from error
+    return counter.total // X_shape[0]
 
 
 def _check_model(fn, model):

@@ -1,34 +1,31 @@
-"""The architecture graph (d2lmini.architecture) and its figure (ArchitectureView).
+"""The architecture graph (d2lmini.architecture) and the one MAC counter (d2lmini.stats).
 
 Every number the graph holds is compared with what d2lmini already computes
 another way: the shapes with ``layer_summary``'s lines, the parameters with
-``num_params`` (per node and per level), the MACs with ``count_macs``, the
-branch outputs with a real forward pass. Then: the structure of the book's
-blocks (Inception's four branches, the residual skip with and without the
-1×1 convolution, NiN and VGG blocks), a student's own modules (a loop over
-a ModuleList; control flow torch.fx cannot trace), bad arguments, and the
-page's layout and status computed by the real JavaScript in Node.
+``num_params`` (per node and per level), the MACs with ``count_macs`` and
+with hand computations, the branch outputs with a real forward pass. Then:
+the structure of the book's blocks (Inception's four branches, the residual
+skip with and without the 1×1 convolution, NiN and VGG blocks), the names
+of GoogLeNet's stages, a student's own modules (a loop over a ModuleList;
+control flow torch.fx cannot trace), bad arguments. The figure drawn from
+the graph (stages, comparison, the page): tests/test_architecture_view.py.
 """
 import contextlib
 import io
-import json
-import pathlib
 import re
-import shutil
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 import d2lmini as d2l
 from d2lmini import models
-from d2lmini.architecture import describe, graph
-from d2lmini.widgets.architecture import ArchitectureView, _human, status_text
-from test_widgets_views import needs_node, run_js
+from d2lmini.architecture import describe, graph, stage_names, summary_row, units
+from d2lmini.widgets.architecture import ArchitectureView
 
-MAX_STATE = 2_000_000
 NARROW_VGG = ((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))
 
 # The book's models at d2l's input sizes (VGG: the narrow one d2l trains, and VGG-11).
@@ -101,16 +98,17 @@ def index_of(level, **match):
 
 
 def submodule(model, g, key):
+    """The module of level ``key`` (its module path is the level's ``path``)."""
     start = model.get_submodule(g["start"]) if g["start"] else model
-    return start.get_submodule(key) if key else start
+    path = g["graphs"][key]["path"]
+    return start.get_submodule(path) if path else start
 
 
 def level_inputs(model, g):
     """key -> the input shape of every level, from forward pre-hooks (an independent reading)."""
-    start = submodule(model, g, "")
     shapes, handles = {}, []
     for key in g["graphs"]:
-        module = start.get_submodule(key) if key else start
+        module = submodule(model, g, key)
 
         def hook(mod, args, key=key):
             shapes.setdefault(key, tuple(args[0].shape))
@@ -131,7 +129,8 @@ def level_inputs(model, g):
 
 def test_inception_has_four_branches_with_d2ls_channels(book):
     model, _, g = book["GoogleNet"]
-    level = g["graphs"]["2.0"]  # b3's first Inception(64, (96, 128), (16, 32), 32)
+    level = g["graphs"]["b3.0"]  # b3's first Inception(64, (96, 128), (16, 32), 32)
+    assert level["path"] == "2.0"
     assert level["type"] == "Inception" and level["mode"] == "fx"
     x, cat = index_of(level, kind="input"), index_of(level, name="cat")
     routes = paths(level, x, cat)
@@ -145,7 +144,7 @@ def test_inception_has_four_branches_with_d2ls_channels(book):
     # what reaches the cat, in the order of torch.cat((b1, b2, b3, b4))
     into_cat = [level["nodes"][a]["shape"][1] for a, b in level["edges"] if b == cat]
     assert into_cat == [64, 128, 32, 32]
-    inception = submodule(model, g, "2.0")
+    inception = submodule(model, g, "b3.0")
     with torch.no_grad():
         out = inception.eval()(torch.zeros(1, 192, 12, 12))
     assert level["nodes"][cat]["shape"] == list(out.shape) == [1, 256, 12, 12]
@@ -194,7 +193,8 @@ def test_resnet18_stages_open_into_residual_blocks(book):
     model, _, g = book["ResNet18"]
     top = g["graphs"][""]
     assert [n["name"] for n in top["nodes"] if n["kind"] == "module"] == \
-        ["0", "b2", "b3", "b4", "b5", "last"]  # d2l adds b1 as net[0]
+        ["b1", "b2", "b3", "b4", "b5", "last"]  # d2l adds b1 as net[0], built by self.b1()
+    assert g["graphs"]["b1"]["path"] == "0" and g["graphs"]["b3.0"]["path"] == "b3.0"
     for stage in ("b3", "b4", "b5"):  # the first block of a later stage halves and has conv3
         first, second = g["graphs"][f"{stage}.0"], g["graphs"][f"{stage}.1"]
         assert first["type"] == second["type"] == "Residual"
@@ -260,7 +260,9 @@ def test_parameters_and_macs_add_up_to_num_params_and_count_macs(book, name):
         assert level["macs"] == d2l.count_macs(module, inputs[key]), key
         for n in level["nodes"]:
             if n["kind"] == "module":
-                sub = module.get_submodule(n["name"])
+                # a block's name may be the method that built it (GoogLeNet's b3): its path
+                sub = submodule(model, g, n["block"]) if "block" in n else \
+                    module.get_submodule(n["name"])
                 assert n["params"] == d2l.num_params(sub), (key, n["name"])
                 assert n["label"] == describe(sub)
             elif n["kind"] != "attr":
@@ -409,8 +411,8 @@ def test_a_single_layer_and_a_depth_limit():
     assert g["params"] == 30 and g["macs"] == 3 * 9 * 9
     model = seeded(models.GoogleNet)
     g = graph(model, (1, 1, 96, 96), max_depth=1)
-    assert set(g["graphs"]) == {"", "0", "1", "2", "3", "4"}
-    inception = node(g["graphs"]["2"], name="0")
+    assert set(g["graphs"]) == {"", "b1", "b2", "b3", "b4", "b5"}
+    inception = node(g["graphs"]["b3"], name="0")
     assert "block" not in inception and "max_depth=1" in inception["closed"]
     small = graph(model, (1, 1, 96, 96), max_nodes=30)
     assert sum(len(lvl["nodes"]) for lvl in small["graphs"].values()) < 60
@@ -478,224 +480,101 @@ def test_a_model_that_fails_on_the_shape_names_the_layer():
         graph(nested, (1, 3, 8, 8))
 
 
-@pytest.mark.parametrize("args, kwargs, error, words", [
-    ((nn.ReLU(),), {}, TypeError, "ArchitectureView: pass the input shape too"),
-    ((nn.ReLU(), (1, 2)), dict(block="0"), ValueError, "there is no block '0'"),
-    ((nn.Sequential(nn.Sequential(nn.ReLU()), nn.ReLU()), (1, 2)), dict(block="1"), ValueError,
-     "'1' is a ReLU with no layers inside"),
-    ((nn.Sequential(nn.Sequential(nn.ReLU())), (1, 2)), dict(block=1.0), TypeError,
-     "block must be a module path such as '2.0'"),
-    ((nn.ReLU(), (1, 2)), dict(max_depth=-1), ValueError, "max_depth must be at least 0"),
-])
-def test_widget_bad_arguments(args, kwargs, error, words):
-    with pytest.raises(error, match=re.escape(words)):
-        ArchitectureView(*args, **kwargs)
+# ============================================================ one MAC counter
+
+def test_count_macs_and_the_graph_count_a_conv1d_model_alike():
+    # the review's example: count_macs used to count only Conv2d (48), the graph every conv
+    net = nn.Sequential(nn.Conv1d(1, 4, 3), nn.Flatten(), nn.Linear(24, 2))
+    conv = 4 * 6 * 1 * 3   # 4 channels × 6 positions, each 1 channel × 3 taps
+    dense = 2 * 24          # 2 outputs, each 24 inputs
+    assert (conv, dense) == (72, 48)
+    assert d2l.count_macs(net, (1, 1, 8)) == graph(net, (1, 1, 8))["macs"] == 120
+    level = graph(net, (1, 1, 8))["graphs"][""]
+    assert [n["macs"] for n in level["nodes"] if n["kind"] == "module"] == [72, 0, 48]
 
 
-# ============================================================ the widget
-
-def test_widget_state_status_and_blocks(book):
-    model, shape, _ = book["NiN"]
-    w = ArchitectureView(model, shape)
-    assert w.status() == "NiN: 10 blocks, 1,992,166 parameters, 762.3M MACs per image"
-    assert repr(w) == f"ArchitectureView({w.status()})"
-    assert (w.title, w.start, w.block) == ("NiN", "net", "")
-    w.block = 0  # an index of net means its path
-    assert w.block == "0"
-    assert w.status() == "NiN › 0 (Sequential): 6 layers, 30,336 parameters, 87.6M MACs per image"
-    w.set_state({"block": "7"})
-    assert w.level()["nodes"][1]["label"] == "Conv2d 10, 3×3, pad 1"
-    with pytest.raises(ValueError, match="'1' is a MaxPool2d with no layers inside"):
-        w.block = "1"
-    assert w.block == "7"
-    lenet = ArchitectureView(book["LeNet"][0], (1, 1, 28, 28))
-    assert lenet.status() == "LeNet: 12 layers, 61,706 parameters, 416.5K MACs per image"
+def pytorch_macs(module, shape):
+    """Multiply-accumulates per input as PyTorch's own FLOP counter sees them (2 FLOPs each)."""
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        module(torch.zeros(shape))
+    return counter.get_total_flops() // 2 // shape[0]
 
 
-def test_saved_state_is_small(book, capsys):
-    sizes = {}
-    for name, (model, shape, _) in book.items():
-        w = ArchitectureView(model, shape)
-        sizes[name] = len(json.dumps(w.get_state(), default=str))
-        assert sizes[name] < 100_000, (name, sizes[name])
-    with capsys.disabled():
-        print("\nArchitectureView state bytes:", sizes)
+@pytest.mark.parametrize("layer, shape", [
+    (nn.Conv1d(1, 4, 3), (1, 1, 8)),
+    (nn.Conv2d(4, 6, 3, stride=2, groups=2), (2, 4, 7, 7)),
+    (nn.Conv3d(2, 3, (2, 3, 3), padding=1), (1, 2, 4, 5, 5)),
+    (nn.ConvTranspose1d(4, 2, 3, groups=2), (1, 4, 6)),
+    (nn.ConvTranspose2d(2, 3, 3, stride=2), (3, 2, 4, 4)),
+    (nn.Linear(5, 3), (2, 7, 5)),
+], ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else str(v))
+def test_every_conv_and_linear_layer_counts_what_pytorch_counts(layer, shape):
+    expected = pytorch_macs(layer, shape)
+    assert expected > 0
+    assert d2l.count_macs(layer, shape) == expected
+    assert graph(layer, shape)["macs"] == expected
+    wrapped = nn.Sequential(nn.Identity(), layer)  # through a level of the graph, too
+    assert graph(wrapped, shape)["graphs"][""]["nodes"][2]["macs"] == expected
 
 
-def test_human_numbers():
-    cases = {0: "0", 999: "999", 1000: "1.0K", 1049: "1.0K", 1050: "1.1K", 999_949: "999.9K",
-             999_950: "1000.0K", 1_250_000: "1.3M", 762_297_352: "762.3M",
-             7_547_232_256: "7.55G", 1_005_000_000: "1.01G"}
-    assert {n: _human(n) for n in cases} == cases
+@pytest.mark.parametrize("name", ["LeNet", "AlexNet", "NiN", "GoogleNet", "ResNet18"])
+def test_the_book_models_count_what_pytorch_counts(book, name):
+    model, shape, g = book[name]
+    assert g["macs"] == d2l.count_macs(model, shape) == pytorch_macs(model.eval(), shape)
 
 
-# ============================================================ the page (Node)
+# ============================================================ names and helpers
 
-@needs_node
-def test_inception_branches_are_laid_out_side_by_side(book):
-    _, _, g = book["GoogleNet"]
-    level = g["graphs"]["2.0"]
-    w = ArchitectureView._example()
-    lay = run_js(w, "return m.archLayout(payload.level);", {"level": level})
-    box = {n["id"]: b for n, b in zip(level["nodes"], lay["nodes"])}
-    branches = [["b1_1", "relu"], ["b2_1", "relu_1", "b2_2", "relu_2"],
-                ["b3_1", "relu_3", "b3_2", "relu_4"], ["b4_1", "b4_2", "relu_5"]]
-    firsts = [box[b[0]] for b in branches]
-    assert len({b["y"] for b in firsts}) == 1 and len({b["layer"] for b in firsts}) == 1
-    xs = [b["x"] for b in firsts]
-    assert xs == sorted(xs) and len(set(xs)) == 4
-    assert all(b["x"] >= a["x"] + a["w"] for a, b in zip(firsts, firsts[1:]))  # no overlap
-    for branch in branches:  # each branch keeps its column, top to bottom
-        assert len({box[i]["x"] for i in branch}) == 1
-        ys = [box[i]["y"] for i in branch]
-        assert ys == sorted(ys) and box["x"]["y"] < ys[0] and ys[-1] < box["cat"]["y"]
-    assert box["cat"]["y"] < box["output"]["y"]
-    # the first branch's edge to the cat runs down its own column past the other branches
-    edge = next(e for e in lay["edges"] if level["nodes"][e["from"]]["id"] == "relu"
-                and level["nodes"][e["to"]]["id"] == "cat")
-    column = box["relu"]["x"] + box["relu"]["w"] / 2
-    assert len(edge["points"]) > 2 and all(p[0] == column for p in edge["points"][:-1])
-    # no two boxes overlap
-    for a in lay["nodes"]:
-        for b in lay["nodes"]:
-            if a is not b and a["y"] == b["y"]:
-                assert a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+def test_googlenet_stages_are_named_after_the_methods_that_built_them(book):
+    model, _, g = book["GoogleNet"]
+    assert stage_names(model, model.net) == {str(i): f"b{i + 1}" for i in range(5)}
+    top = g["graphs"][""]
+    assert [n["name"] for n in top["nodes"] if n["kind"] == "module"] == \
+        ["b1", "b2", "b3", "b4", "b5", "5"]  # the dense layer was not built by a method
+    assert [g["graphs"][k]["path"] for k in ("b3", "b3.0", "b4.4")] == ["2", "2.0", "3.4"]
+    assert g["graphs"]["b3.0"]["parent"] == "b3" and g["graphs"]["b3"]["parent"] == ""
+    # no method of the same structure, no name: VGG's blocks keep their indices
+    _, _, vgg = book["VGG-11"]
+    assert [n["name"] for n in vgg["graphs"][""]["nodes"][1:6]] == ["0", "1", "2", "3", "4"]
 
 
-@needs_node
-def test_residual_skip_runs_beside_the_block(book):
-    _, _, g = book["ResNet18"]
-    w = ArchitectureView._example()
-    out = run_js(w, "return [m.archLayout(payload.a), m.archLayout(payload.b)];",
-                 {"a": g["graphs"]["b3.0"], "b": g["graphs"]["b3.1"]})
-    for level, lay in zip((g["graphs"]["b3.0"], g["graphs"]["b3.1"]), out):
-        box = {n["id"]: b for n, b in zip(level["nodes"], lay["nodes"])}
-        main = ["conv1", "bn1", "relu", "conv2", "bn2"]
-        assert len({box[i]["x"] for i in main}) == 1
-        if "conv3" in box:  # the 1×1 conv sits right of conv1, beside the main path
-            assert box["conv3"]["layer"] == box["conv1"]["layer"]
-            assert box["conv3"]["x"] > box["conv1"]["x"]
-        skip = next(e for e in lay["edges"] if level["nodes"][e["to"]]["id"] == "add"
-                    and level["nodes"][e["from"]]["id"] in ("x", "conv3"))
-        xs = {p[0] for p in skip["points"][1:-1]}
-        assert len(xs) == 1 and xs.pop() > box["conv1"]["x"] + box["conv1"]["w"] / 2
+def test_a_method_that_builds_something_else_does_not_name_a_stage():
+    class Named(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Sequential(nn.ReLU()))
+
+        def b1(self):
+            return nn.Sequential(nn.Conv2d(1, 2, 3))   # not net[0]
+
+        def b2(self):
+            return nn.Sequential(nn.ReLU())              # net[1], rebuilt
+
+        def forward(self, x):
+            return self.net(x)
+
+    model = Named()
+    state = torch.random.get_rng_state()
+    assert stage_names(model, model.net) == {"1": "b2"}
+    assert torch.equal(state, torch.random.get_rng_state())  # the probe drew no numbers
 
 
-@needs_node
-def test_a_long_chain_wraps_into_columns(book):
-    w = ArchitectureView._example()
-    levels = {name: book[name][2]["graphs"][""] for name in ("AlexNet", "LeNet", "ResNet18")}
-    out = run_js(w, "return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, m.archLayout(v)]));",
-                 levels)
-    alex = out["AlexNet"]
-    assert len(alex["nodes"]) == 23 and [b["slot"] for b in alex["nodes"]] == [0] * 12 + [1] * 11
-    for a, b in zip(alex["nodes"], alex["nodes"][1:]):  # top to bottom, then the next column
-        assert (b["y"] > a["y"] and b["x"] == a["x"]) or (b["x"] > a["x"] + a["w"] and b["y"] < a["y"])
-    assert alex["height"] < 12 * 70 and alex["width"] > 2 * alex["nodes"][0]["w"]
-    for e in alex["edges"]:  # each edge leaves the bottom of one box and enters the top of the next
-        a, b = alex["nodes"][e["from"]], alex["nodes"][e["to"]]
-        assert e["to"] == e["from"] + 1
-        assert e["points"][0] == [a["x"] + a["w"] / 2, a["y"] + a["h"]]
-        assert e["points"][-1] == [b["x"] + b["w"] / 2, b["y"]]
-    assert {b["slot"] for b in out["LeNet"]["nodes"]} == {0, 1}  # 14 boxes: two columns of 7
-    assert {b["slot"] for b in out["ResNet18"]["nodes"]} == {0}  # 8 boxes: one column
+def test_the_rows_are_layer_summarys_lines():
+    x = torch.zeros(1, 6, 28, 28)
+    assert summary_row("Conv2d", x) == "Conv2d output shape:\t torch.Size([1, 6, 28, 28])"
+    assert summary_row("input", x, what="") == "input shape:\t torch.Size([1, 6, 28, 28])"
+    assert summary_row("split", (x, x[:, :2])) == (
+        "split output shapes:\t torch.Size([1, 6, 28, 28]), torch.Size([1, 2, 28, 28])")
+    assert summary_row("size", 3) == "size output:\t int"
 
 
-@needs_node
-def test_page_status_and_helpers_match_python(book):
-    w = ArchitectureView._example()
-    cases = [(name, g["title"], key) for name, (_, _, g) in book.items()
-             for key in list(g["graphs"])[:4]]
-    payload = {name: g["graphs"] for name, (_, _, g) in book.items()}
-    out = run_js(w, """
-        return {
-          status: payload.cases.map(([name, title, key]) => m.archStatus(title, payload.graphs[name], key)),
-          human: payload.numbers.map(m.archHuman),
-          shapes: [m.archShape([1, 64, 56, 56]), m.archShape([1, 10]), m.archShape([[1, 2, 3], [1, 4]]), m.archShape(null)],
-          trail: m.archTrail(payload.graphs.GoogleNet, "2.0"),
-        };""", {"cases": cases, "graphs": payload,
-                "numbers": [0, 999, 1050, 999_950, 1_250_000, 762_297_352, 7_547_232_256]})
-    assert out["status"] == [status_text(title, payload[name], key) for name, title, key in cases]
-    assert out["human"] == [_human(n) for n in (0, 999, 1050, 999_950, 1_250_000, 762_297_352,
-                                                 7_547_232_256)]
-    assert out["shapes"] == ["64×56×56", "10", "(2×3), (4)", ""]
-    assert out["trail"] == ["", "2", "2.0"]
-
-
-# ============================================================ the page (a real browser)
-
-def _chromium():
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium")):
-        if candidate and pathlib.Path(candidate).is_file():
-            return candidate
-    return None
-
-
-PAGE = """<!doctype html><html><body><div id="w"></div>
-<script type="application/json" id="state">STATE</script>
-<script type="text/plain" id="esm">ESM</script>
-<script type="module">
-const state = JSON.parse(document.getElementById('state').textContent);
-const listeners = {};
-const model = { get: (k) => state[k],
-  set: (k, v) => { state[k] = v; (listeners['change:' + k] || []).forEach((f) => f()); },
-  save_changes: () => { window.saved = (window.saved || 0) + 1; },
-  on: (n, f) => { (listeners[n] = listeners[n] || []).push(f); },
-  off: (n, f) => { listeners[n] = (listeners[n] || []).filter((g) => g !== f); } };
-const src = document.getElementById('esm').textContent;
-const mod = await import(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
-window.stop = mod.default.render({ model, el: document.getElementById('w') });
-window.listeners = listeners; window.state = state; window.ready = true;
-</script></body></html>"""
-
-
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed")
-def test_hover_open_and_go_back_in_a_browser(book):
-    pytest.importorskip("playwright")
-    from playwright.sync_api import sync_playwright
-
-    model, shape, _ = book["GoogleNet"]
-    w = ArchitectureView(model, shape, block="2")
-    state = json.dumps({k: getattr(w, k) for k in ("title", "start", "graphs", "block")})
-    html = PAGE.replace("STATE", state.replace("</", "<\\/")).replace(
-        "ESM", w._esm.replace("</", "<\\/"))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.set_content(html)
-            page.wait_for_function("window.ready === true")
-            root = page.locator('.d2l-widget[data-testid="architecture-view"]')
-            assert root.count() == 1
-            status = root.locator(".d2l-status")
-            assert status.inner_text() == w.status()
-            inception = page.locator('[data-node="_0"]')
-            where = page.locator('[data-testid="arch-svg"]').bounding_box()
-            inception.hover()
-            assert page.locator('[data-testid="arch-svg"]').bounding_box() == where  # nothing moved
-            detail = page.locator('[data-testid="arch-detail"]').text_content()
-            assert "Inception output shape:\t torch.Size([1, 256, 12, 12])" in detail
-            assert "163,696 parameters" in detail and "23,519,232 MACs" in detail
-            inception.click()
-            assert root.get_attribute("data-block") == "2.0"
-            w.block = "2.0"
-            assert status.inner_text() == w.status()
-            assert page.locator("[data-node]").count() == len(w.level()["nodes"])
-            page.locator('[data-testid="arch-crumb-1"]').click()  # back up to b3
-            assert root.get_attribute("data-block") == "2"
-            page.locator('[data-node="_1"]').focus()  # the keyboard: focus shows, Enter opens
-            assert "2.1 (Inception)" in page.locator('[data-testid="arch-detail"]').text_content()
-            page.keyboard.press("Enter")
-            assert root.get_attribute("data-block") == "2.1"
-            page.locator('[data-testid="arch-block"]').select_option("")
-            assert status.inner_text().startswith("GoogleNet: 6 blocks")
-            assert page.evaluate("window.saved") == 4
-            page.evaluate("window.stop()")
-            assert page.evaluate(
-                "Object.values(window.listeners).reduce((t, l) => t + l.length, 0)") == 0
-            assert errors == []
-        finally:
-            browser.close()
+def test_units_name_the_modules_a_forward_can_call():
+    model = LoopNet()
+    assert [name for name, _ in units(model)] == ["stem", "blocks.0", "blocks.1", "blocks.2",
+                                                  "head"]
+    deep = units(model, containers=(nn.Sequential, nn.ModuleList))
+    assert [name for name, _ in deep] == ["stem", "blocks.0.0", "blocks.0.1", "blocks.1.0",
+                                          "blocks.1.1", "blocks.2.0", "blocks.2.1", "head.0",
+                                          "head.1", "head.2"]
+    assert all(module is model.get_submodule(name) for name, module in deep)

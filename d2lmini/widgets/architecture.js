@@ -1,33 +1,16 @@
-// ArchitectureView (d2l §7.6-§8.6): a model's blocks as a layered graph, read from its code.
-// Python saves every level (the model, and each block inside it): nodes with their output
-// shapes, parameters, MACs and layer_summary rows, and the edges between them. Here each
-// level is laid out top to bottom (layer = longest path from the input; an edge that skips
-// layers gets a slot in each, so parallel branches stay in their own columns), hovering or
-// focusing a box shows its numbers, and clicking a block with ▸ opens its level.
+// ArchitectureView (d2l §7.6-§8.6): a model's blocks as a figure, read from its code.
+// Python saves every level (the model, and each block inside it) with the output shape,
+// parameters, MACs and layer_summary row of every node, the whole model's stages, and
+// every sentence the figure writes (status, captions, the numbers on the boxes); this
+// file only lays out and draws. A whole model is drawn as stage bands (two models side
+// by side, stage beside stage); a block as a layered graph (layer = longest path from
+// the input, so parallel branches sit side by side and a skip runs beside its block).
+// Every box carries a bar: its parameters or MACs (the "shade by" menu) on one scale.
 // Helpers d2l* come from _base.js.
 
 const SVG_NS = "http" + "://www.w3.org/2000/svg";  // a name for createElementNS, never fetched
+const METRICS = { params: "parameters", macs: "MACs" };
 let archCount = 0;  // unique marker ids when a page holds several figures
-
-/** "1,992,166" */
-export function archComma(n) {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
-/** 1234 -> "1.2K", 770560000 -> "770.6M", 7547232256 -> "7.55G" (as Python's _human). */
-export function archHuman(n) {
-  if (n >= 1e9) {
-    const q = Math.floor((n + 5e6) / 1e7);
-    return `${Math.floor(q / 100)}.${String(q % 100).padStart(2, "0")}G`;
-  }
-  for (const [unit, size] of [["M", 1e6], ["K", 1e3]]) {
-    if (n >= size) {
-      const q = Math.floor((n + size / 20) / (size / 10));
-      return `${Math.floor(q / 10)}.${q % 10}${unit}`;
-    }
-  }
-  return String(n);
-}
 
 /** An output shape without the batch size: [1, 64, 56, 56] -> "64×56×56"; tuples joined. */
 export function archShape(shape) {
@@ -37,16 +20,13 @@ export function archShape(shape) {
   return rest.length ? rest.join("×") : "scalar";
 }
 
-/** The status line for level `block` of `graphs` (the same text as Python's status_text). */
-export function archStatus(title, graphs, block) {
-  const level = graphs[block];
-  const modules = level.nodes.filter((n) => n.kind === "module");
-  const word = modules.some((n) => n.block !== undefined) ? "block" : "layer";
-  const head = block === "" ? title : `${title} › ${block} (${level.type})`;
-  let text = `${head}: ${modules.length} ${word}${modules.length === 1 ? "" : "s"}, ` +
-    `${archComma(level.params)} parameters, ${archHuman(level.macs)} MACs per image`;
-  if (level.note) text += `\n${level.note}`;
-  return text;
+/** The two lines a box shows: what it is (with the activations drawn in it), and its
+ * output shape with its numbers. A block starts with its name: "b3: 2 Inception blocks". */
+export function archBoxText(node, folded = []) {
+  const what = node.contents || node.label;
+  const title = [node.block !== undefined ? `${node.name}: ${what}` : what,
+    ...folded.map((f) => f.label)].join(" · ");
+  return [title, [archShape(node.shape), node.numbers].filter((t) => t).join(" · ")];
 }
 
 /**
@@ -78,7 +58,6 @@ export function archLayout(level, opts = {}) {
     order.push(v);
     for (const w of succs[v]) if (--indeg[w] === 0) ready.push(w);
   }
-  for (let i = 0; i < n; i++) if (!order.includes(i)) order.push(i);  // never: no cycles
   const layer = new Array(n).fill(0);
   for (const v of order) for (const w of succs[v]) layer[w] = Math.max(layer[w], layer[v] + 1);
   for (const v of order.slice().reverse()) {
@@ -144,9 +123,9 @@ export function archLayout(level, opts = {}) {
 }
 
 /**
- * A long plain chain (LeNet, AlexNet, VGG: one layer after another) in side-by-side columns
- * of at most maxRows boxes, read top to bottom, then the next column; the edge from the
- * bottom of a column runs below it, across, and into the top of the next one.
+ * A long plain chain (one layer after another) in side-by-side columns of at most maxRows
+ * boxes, read top to bottom, then the next column; the edge from the bottom of a column
+ * runs below it, across, and into the top of the next one.
  */
 function archChainLayout(n, { boxW, boxH, gapX, gapY, pad, maxRows }) {
   const columns = Math.ceil(n / maxRows), rows = Math.ceil(n / columns);
@@ -174,7 +153,53 @@ function archChainLayout(n, { boxW, boxH, gapX, gapY, pad, maxRows }) {
   return { width, height, nodes, edges };
 }
 
-/** The keys of the levels from the model down to `block`: ["", "2", "2.0"]. */
+/**
+ * Whole models as stage bands, one column per model: the input, then band k holds stage k
+ * of every model (the head last, heads side by side), then the output. columns: [{level,
+ * stages}]. Returns {width, height, bands: [{column, stage, x, y, w, h}], boxes: [{column,
+ * node, folded, x, y, w, h}], edges: [{column, from, to, points}]}.
+ */
+export function archStageLayout(columns, opts = {}) {
+  const boxW = opts.boxWidth || 240, boxH = opts.boxHeight || 38, pad = opts.pad || 8;
+  const gapRow = 10, gapBand = 12, bandTop = 18, inset = 8, right = 16, gapCol = opts.gapCol || 28;
+  const colW = inset + boxW + right;  // room on the right for the arcs of residual connections
+  const body = columns.map((c) => c.stages.filter((s) => !s.head));
+  const heads = columns.map((c) => c.stages.find((s) => s.head));
+  const bandsOf = Array.from({ length: Math.max(...body.map((b) => b.length)) }, (_, k) => body.map((b) => b[k]));
+  if (heads.some((h) => h)) bandsOf.push(heads);
+  const boxes = [], bands = [], edges = [];
+  const chains = columns.map(() => []);
+  const left = (column) => pad + column * (colW + gapCol);
+  const place = (column, node, folded, y) => {
+    const box = { column, node, folded, x: left(column) + inset, y, w: boxW, h: boxH };
+    boxes.push(box);
+    chains[column].push(box);
+  };
+  let y = pad;
+  columns.forEach((c, column) => place(column, 0, [], y));
+  y += boxH + gapBand;
+  for (const row of bandsOf) {
+    const rows = Math.max(...row.map((s) => (s ? s.boxes.length : 0)));
+    const h = bandTop + rows * boxH + (rows - 1) * gapRow + inset;
+    row.forEach((stage, column) => {
+      if (!stage) return;
+      bands.push({ column, stage, x: left(column), y, w: colW, h });
+      stage.boxes.forEach(([node, folded], r) => place(column, node, folded, y + bandTop + r * (boxH + gapRow)));
+    });
+    y += h + gapBand;
+  }
+  columns.forEach((c, column) => place(column, c.level.nodes.length - 1, [], y));
+  y += boxH + pad;
+  for (const chain of chains) {
+    for (let i = 0; i + 1 < chain.length; i++) {
+      const a = chain[i], b = chain[i + 1], x = a.x + a.w / 2;
+      edges.push({ column: a.column, from: a.node, to: b.node, points: [[x, a.y + a.h], [x, b.y]] });
+    }
+  }
+  return { width: 2 * pad + columns.length * colW + (columns.length - 1) * gapCol, height: y, bands, boxes, edges };
+}
+
+/** The keys of the levels from the model down to `block`: ["", "b3", "b3.0"]. */
 export function archTrail(graphs, block) {
   const trail = [];
   for (let key = block; key !== null && key !== undefined && graphs[key]; key = graphs[key].parent) {
@@ -185,28 +210,30 @@ export function archTrail(graphs, block) {
 }
 
 /** The detail line for a node: where it is, its layer_summary row, parameters, MACs. */
-export function archDetail(level, node) {
+export function archDetail(level, node, opens) {
   const where = node.kind === "module" && node.name !== ""
     ? `${level.name ? `${level.name}.` : ""}${node.name} (${node.label})` : node.label;
   const numbers = [];
   if (node.kind === "module" || node.kind === "attr") {
-    numbers.push(`${archComma(node.params)} parameters` + (node.call ? " (counted at its first call)" : ""));
-    numbers.push(`${archComma(node.macs)} MACs`);
+    numbers.push(`${d2lGroup(node.params)} parameters` + (node.call ? " (counted at its first call)" : ""));
+    numbers.push(`${d2lGroup(node.macs)} MACs`);
   }
-  if (node.block !== undefined) numbers.push("click or press Enter to open it");
+  if (node.skips) numbers.push(`${node.skips} skip connection${node.skips === 1 ? "" : "s"}`);
+  if (opens) numbers.push("click or press Enter to open it");
   if (node.closed) numbers.push(`not opened: ${node.closed}`);
   return [`${where}${node.call ? `, call ${node.call}` : ""}`, node.row, numbers.join(" · ")]
     .filter((line) => line).join("\n");
 }
 
 const STYLE = {
-  input: { fill: "#eeeeee", stroke: "#888888", rx: 6 },
-  output: { fill: "#eeeeee", stroke: "#888888", rx: 6 },
-  module: { fill: "#e8f0fe", stroke: "#6b8fd6", rx: 4 },
-  block: { fill: "#cfe0fc", stroke: "#1a56c4", rx: 4 },
-  function: { fill: "#fff1dc", stroke: "#d48a1a", rx: 16 },
-  attr: { fill: "#e7f5e7", stroke: "#4a9a4a", rx: 4 },
+  input: { fill: "#f2f2f2", stroke: "#888888", rx: 6 },
+  output: { fill: "#f2f2f2", stroke: "#888888", rx: 6 },
+  module: { fill: "#ffffff", stroke: "#6b8fd6", rx: 4 },
+  block: { fill: "#ffffff", stroke: "#1a56c4", rx: 4 },
+  function: { fill: "#fff8ec", stroke: "#d48a1a", rx: 14 },
+  attr: { fill: "#f1faf1", stroke: "#4a9a4a", rx: 4 },
 };
+const BAR = { params: "#b9cdf3", macs: "#f6c9a0" };
 
 function svgEl(parent, tag, attrs = {}, text) {
   const node = document.createElementNS(SVG_NS, tag);
@@ -220,12 +247,22 @@ function clip(text, chars) {
   return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
 }
 
+/** What a box of `level` counts under `metric`: its node and the activations drawn in it. */
+function boxValue(level, box, metric) {
+  return [box.node, ...box.folded].reduce((t, i) => t + level.nodes[i][metric], 0);
+}
+
 function render({ model, el }) {
   const root = d2lRoot(el, "architecture-view");
   const controls = d2lEl(root, "div", { cls: "d2l-controls" });
   const trailBox = d2lEl(controls, "div", { cls: "d2l-controls", attrs: { "data-testid": "arch-path", "aria-label": "blocks opened" } });
-  const blockSel = d2lLabelled(controls, "show", "select", { "data-testid": "arch-block", "aria-label": "block shown" });
+  const blockLabel = d2lEl(controls, "label");  // hidden when there is only one thing to show
+  d2lEl(blockLabel, "span", { text: "show" });
+  const blockSel = d2lEl(blockLabel, "select", { attrs: { "data-testid": "arch-block", "aria-label": "block shown" } });
+  const sizeSel = d2lLabelled(controls, "bars show", "select", { "data-testid": "arch-size-by", "aria-label": "the bars show" });
+  for (const [value, text] of Object.entries(METRICS)) d2lEl(sizeSel, "option", { text, attrs: { value } });
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "arch-status" } });
+  const summary = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "arch-summary" } });
   const detail = d2lEl(root, "div", { cls: "d2l-code", attrs: { "data-testid": "arch-detail", "aria-live": "polite" },
     // three lines, always: the figure below must not move while the pointer is on it
     style: { whiteSpace: "pre-wrap", tabSize: "2", height: "4.2em", overflowY: "auto" } });
@@ -235,40 +272,30 @@ function render({ model, el }) {
   const HINT = "Hover over a box, or Tab to it, for its layer_summary row, parameters and MACs.\n" +
     "Click a ▸ block, or press Enter on it, to open it.";
 
-  let level = null;       // the level shown
-  let boxes = new Map();  // node index -> <g>
+  let shown = [];         // [{level, graphs, node, folded, g}] of the boxes drawn
   let focusFirst = false;
 
-  function currentBlock() {
-    const graphs = model.get("graphs"), block = model.get("block");
-    return graphs[block] ? block : "";
-  }
-
-  function open(block) {
-    d2lSave(model, { block });
-  }
+  const views = () => model.get("views");
+  const currentBlock = () => (views().some(([key]) => key === model.get("block")) ? model.get("block") : "");
+  const open = (block) => d2lSave(model, { block });
 
   function show(index) {
-    for (const [i, g] of boxes) {
-      const rect = g.firstChild, on = i === index;
-      rect.setAttribute("stroke-width", on ? 3 : (g.dataset.open ? 2 : 1));
+    shown.forEach((box, i) => {
+      const rect = box.g.firstChild, on = i === index;
+      rect.setAttribute("stroke-width", on ? 3 : (box.opens ? 2 : 1));
       rect.setAttribute("stroke", on ? "#e65100" : rect.dataset.stroke);
-    }
-    if (index === null || !level) {
-      detail.textContent = HINT;
-      root.dataset.hover = "";
-      return;
-    }
-    detail.textContent = archDetail(level, level.nodes[index]);
-    root.dataset.hover = level.nodes[index].id;
+    });
+    const box = index === null ? null : shown[index];
+    detail.textContent = box ? archDetail(box.level, box.level.nodes[box.node], box.opens) : HINT;
+    root.dataset.hover = box ? box.level.nodes[box.node].id : "";
   }
 
-  function drawTrail(graphs, block) {
+  function drawTrail(graphs, block, title) {
     trailBox.replaceChildren();
-    const trail = archTrail(graphs, block);
+    const trail = graphs ? archTrail(graphs, block) : [""];
     trail.forEach((key, i) => {
       if (i) d2lEl(trailBox, "span", { text: "›", attrs: { "aria-hidden": "true" } });
-      const text = key === "" ? model.get("title") : graphs[key].label;
+      const text = key === "" ? title : graphs[key].label;
       if (i === trail.length - 1) {
         d2lEl(trailBox, "strong", { text, attrs: { "aria-current": "true", "data-testid": `arch-crumb-${i}` } });
       } else {
@@ -278,116 +305,157 @@ function render({ model, el }) {
     });
   }
 
-  function drawChoices(graphs, block) {
-    blockSel.replaceChildren();
-    for (const key of Object.keys(graphs)) {
-      const depth = archTrail(graphs, key).length - 1;
-      const text = key === "" ? `${model.get("title")} (the whole model)` : graphs[key].label;
-      d2lEl(blockSel, "option", { text: `${"· ".repeat(depth)}${text}`, attrs: { value: key } });
+  function drawBox(svg, spec, metric, scale) {
+    const { level, graphs, node: index, folded, x, y, w, h } = spec;
+    const node = level.nodes[index];
+    const opens = node.block !== undefined && graphs[node.block] !== undefined;
+    const style = STYLE[opens ? "block" : node.kind] || STYLE.module;
+    const [title, numbers] = archBoxText(node, folded.map((i) => level.nodes[i]));
+    const value = boxValue(level, spec, metric);
+    const extra = [opens ? "opens" : "", node.skips ? `${node.skips} skip connection${node.skips === 1 ? "" : "s"}` : ""];
+    const g = svgEl(svg, "g", {
+      transform: `translate(${x},${y})`, tabindex: 0, role: opens ? "button" : "img", "data-node": node.id,
+      "data-column": spec.column || 0,
+      "aria-label": [title, numbers, ...extra].filter((t) => t).join(", "),
+    });
+    g.style.cursor = opens ? "pointer" : "default";
+    g.style.outline = "none";
+    const rect = svgEl(g, "rect", { width: w, height: h, rx: style.rx, fill: style.fill,
+      stroke: style.stroke, "stroke-width": opens ? 2 : 1 });
+    rect.dataset.stroke = style.stroke;
+    const bar = value > 0 ? Math.max(2, (w - 2) * value / scale) : 0;
+    if (bar) svgEl(g, "rect", { x: 1, y: 1, width: bar, height: h - 2, rx: Math.min(style.rx, 3), fill: BAR[metric], "data-bar": value / scale });
+    const left = opens ? 16 : 6, chars = Math.floor((w - left - 4) / 6.2), bold = Math.floor((w - left - 4) / 7);
+    if (opens) svgEl(g, "path", { d: "M6,9 L12,13 L6,17 z", fill: style.stroke, "aria-hidden": "true" });
+    svgEl(g, "text", { x: left, y: 15, "font-weight": opens ? "bold" : "normal" }, clip(title, opens ? bold : chars));
+    svgEl(g, "text", { x: left, y: 30, fill: "#444" }, clip(numbers, chars));
+    for (let j = 0; j < (node.skips || 0); j++) {  // each residual connection: an arc beside the box
+      const top = 4 + (h - 8) * j / node.skips, bottom = 4 + (h - 8) * (j + 1) / node.skips;
+      svgEl(g, "path", { d: `M${w},${top} C${w + 14},${top} ${w + 14},${bottom} ${w + 1},${bottom}`,
+        fill: "none", stroke: "#1a56c4", "stroke-width": 1.5, "marker-end": `url(#${marker})`, "data-skip": j });
     }
-    blockSel.value = block;
+    svgEl(g, "title", {}, node.row);
+    shown.push({ ...spec, opens, g });
   }
 
   function draw() {
-    const graphs = model.get("graphs"), block = currentBlock();
-    level = graphs[block];
-    drawTrail(graphs, block);
-    drawChoices(graphs, block);
-    status.textContent = archStatus(model.get("title"), graphs, block);
-    const start = model.get("start");
-    caption.textContent = "Boxes: the layers, blocks and functions the forward calls, each with its " +
-      "output shape (channels×height×width, batch left out); arrows: the data flow." +
-      (start ? ` The model's forward only calls self.${start}, so that is drawn.` : "");
+    const models = model.get("models"), block = currentBlock(), metric = model.get("size_by");
+    const view = views().find(([key]) => key === block);
+    const graphs = models[0].graphs, level = graphs[block];
+    drawTrail(models.length === 1 ? graphs : null, block, models.map((m) => m.title).join(" vs "));
+    blockSel.replaceChildren();
+    for (const [key, text] of views()) d2lEl(blockSel, "option", { text, attrs: { value: key } });
+    blockSel.value = block;
+    blockLabel.style.display = views().length < 2 ? "none" : "";
+    sizeSel.value = metric;
+    status.textContent = view[2];
+    caption.textContent = view[3];
+    // where the parameters and MACs of the whole model(s) are, under the whole-model view
+    summary.textContent = block !== "" ? "" : models.filter((m) => m.summary).map((m) => `${m.title}: ${m.summary}`).join("\n");
 
-    // boxes as wide as the longest label needs (about 6.4 px a character), within limits
-    const longest = Math.max(...level.nodes.map((n) => n.label.length + (n.block !== undefined ? 2 : 0)));
-    const boxWidth = Math.round(Math.min(240, Math.max(110, 6.4 * longest + 16)));
-    const lay = archLayout(level, { boxWidth });
-    const chars = Math.floor((boxWidth - 12) / 6.4);
+    // the boxes: stage bands for whole models, else the level's graph
+    const staged = block === "" && models.every((m) => m.stages.length);
+    // boxes as wide as their longest line needs (about 6.2 px a character), within limits
+    const fit = (texts, most) => Math.round(Math.min(most, Math.max(150, 6.6 * Math.max(...texts.map((t) => t.length)) + 24)));
+    let specs, lay;
+    if (staged) {
+      const texts = models.flatMap((m) => m.stages.flatMap((s) => s.boxes.flatMap(([i, f]) =>
+        archBoxText(m.graphs[""].nodes[i], f.map((j) => m.graphs[""].nodes[j])))));
+      lay = archStageLayout(models.map((m) => ({ level: m.graphs[""], stages: m.stages })), { boxWidth: fit(texts, 340) });
+      specs = lay.boxes.map((b) => ({ ...b, level: models[b.column].graphs[""], graphs: models[b.column].graphs }));
+    } else {
+      const skips = level.nodes.some((n) => n.skips);  // room on the right for their arcs
+      lay = archLayout(level, { boxWidth: fit(level.nodes.flatMap((n) => archBoxText(n)), 300), pad: skips ? 20 : 8 });
+      specs = lay.nodes.map((b, i) => ({ ...b, node: i, folded: [], level, graphs }));
+    }
+    const scale = Math.max(1, ...specs.map((s) => boxValue(s.level, s, metric)));
     figure.replaceChildren();
+    const top = staged && models.length > 1 ? 22 : 0;  // room for the models' names
     const svg = svgEl(figure, "svg", {
-      width: lay.width, height: lay.height, viewBox: `0 0 ${lay.width} ${lay.height}`,
-      role: "group", "aria-label": `${level.label}: ${level.nodes.length} boxes`,
+      width: lay.width, height: lay.height + top, viewBox: `0 ${-top} ${lay.width} ${lay.height + top}`,
+      role: "group", "aria-label": `${view[1]}: ${specs.length} boxes, bars show ${METRICS[metric]}`,
       "data-testid": "arch-svg", style: "max-width: 100%; height: auto; font-size: 11px;",
     });
-    const defs = svgEl(svg, "defs");
-    const arrow = svgEl(defs, "marker", { id: marker, viewBox: "0 0 10 10", refX: 10, refY: 5,
+    const arrow = svgEl(svgEl(svg, "defs"), "marker", { id: marker, viewBox: "0 0 10 10", refX: 10, refY: 5,
       markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
     svgEl(arrow, "path", { d: "M0,0 L10,5 L0,10 z", fill: "#666" });
-    for (const edge of lay.edges) {
+    if (top) {
+      models.forEach((m, column) => {
+        const band = lay.boxes.find((b) => b.column === column);
+        svgEl(svg, "text", { x: band.x - 8, y: -8, "font-weight": "bold", "font-size": "12px" },
+          `${m.title}, input ${archShape(m.input_shape)}`);
+      });
+    }
+    const bandFill = (band) => (band.stage.head ? "#fbf3e6" : "#f3f6fb");
+    for (const band of lay.bands || []) {
+      svgEl(svg, "rect", { x: band.x, y: band.y, width: band.w, height: band.h, rx: 6,
+        fill: bandFill(band), stroke: "#d5dbe5" });
+    }
+    const edges = staged
+      ? lay.edges.map((e) => ({ ...e, level: models[e.column].graphs[""] }))
+      : lay.edges.map((e) => ({ ...e, level }));
+    for (const edge of edges) {
       svgEl(svg, "polyline", { points: edge.points.map((p) => p.join(",")).join(" "), fill: "none",
         stroke: "#777", "stroke-width": 1.3, "marker-end": `url(#${marker})`,
-        "data-edge": `${level.nodes[edge.from].id}->${level.nodes[edge.to].id}` });
+        "data-edge": `${edge.level.nodes[edge.from].id}->${edge.level.nodes[edge.to].id}` });
     }
-    boxes = new Map();
-    level.nodes.forEach((node, i) => {
-      const box = lay.nodes[i];
-      const opens = node.block !== undefined;
-      const style = STYLE[opens ? "block" : node.kind] || STYLE.module;
-      const g = svgEl(svg, "g", {
-        transform: `translate(${box.x},${box.y})`, tabindex: 0, role: opens ? "button" : "img",
-        "data-node": node.id, "aria-label": `${node.label}, output ${archShape(node.shape) || "none"}` +
-          (opens ? ", opens" : ""),
-      });
-      if (opens) g.dataset.open = node.block;
-      g.style.cursor = opens ? "pointer" : "default";
-      g.style.outline = "none";
-      const rect = svgEl(g, "rect", { width: box.w, height: box.h, rx: style.rx, fill: style.fill,
-        stroke: style.stroke, "stroke-width": opens ? 2 : 1 });
-      rect.dataset.stroke = style.stroke;
-      const label = (opens ? "▸ " : "") + node.label;
-      svgEl(g, "text", { x: box.w / 2, y: 15, "text-anchor": "middle", "font-weight": opens ? "bold" : "normal" },
-        clip(label, chars));
-      svgEl(g, "text", { x: box.w / 2, y: 30, "text-anchor": "middle", fill: "#555" },
-        clip(archShape(node.shape), chars));
-      svgEl(g, "title", {}, node.row);
-      boxes.set(i, g);
-    });
+    for (const band of lay.bands || []) {  // over the arrows, with a halo of the band's colour
+      svgEl(svg, "text", { x: band.x + 6, y: band.y + 13, fill: "#333", "font-weight": "bold",
+        stroke: bandFill(band), "stroke-width": 4, "paint-order": "stroke" }, band.stage.labels[metric]);
+    }
+    shown = [];
+    for (const spec of specs) drawBox(svg, spec, metric, scale);
+
     root.dataset.block = block;
-    root.dataset.nodes = JSON.stringify(level.nodes.map((n) => n.id));
-    root.dataset.layout = JSON.stringify(lay.nodes.map((b) => [b.layer, b.slot]));
+    root.dataset.sizeBy = metric;
+    root.dataset.nodes = JSON.stringify(shown.map((b) => b.level.nodes[b.node].id));
+    root.dataset.layout = JSON.stringify(staged ? [] : lay.nodes.map((b) => [b.layer, b.slot]));
+    root.dataset.bars = JSON.stringify(shown.map((b) => boxValue(b.level, b, metric) / scale));
+    root.dataset.stages = JSON.stringify(staged ? models.map((m, column) => (lay.bands || [])
+      .filter((b) => b.column === column).map((b) => ({ name: b.stage.name,
+        boxes: b.stage.boxes.map(([i, f]) => [m.graphs[""].nodes[i].id, f.map((j) => m.graphs[""].nodes[j].id)]) }))) : []);
+    root.dataset.options = JSON.stringify(views().map(([key, text]) => [key, text]));
     show(null);
     if (focusFirst) {
       focusFirst = false;
-      const first = boxes.get(0);
-      if (first && first.focus) first.focus();
+      if (shown[0] && shown[0].g.focus) shown[0].g.focus();
     }
   }
 
-  function nodeOf(event) {
+  function boxOf(event) {
     const g = event.target && event.target.closest ? event.target.closest("[data-node]") : null;
-    if (!g || !level) return null;
-    const index = level.nodes.findIndex((n) => n.id === g.dataset.node);
+    const index = g ? shown.findIndex((b) => b.g === g) : -1;
     return index < 0 ? null : index;
   }
 
   blockSel.addEventListener("change", () => open(blockSel.value));
-  figure.addEventListener("mouseover", (event) => { const i = nodeOf(event); if (i !== null) show(i); });
+  sizeSel.addEventListener("change", () => d2lSave(model, { size_by: sizeSel.value }));
+  figure.addEventListener("mouseover", (event) => { const i = boxOf(event); if (i !== null) show(i); });
   figure.addEventListener("mouseleave", () => {
     // back to the focused box, if the keyboard is on one, else to the hint
     const focused = root.ownerDocument.activeElement;
-    show(focused && figure.contains(focused) ? nodeOf({ target: focused }) : null);
+    show(focused && figure.contains(focused) ? boxOf({ target: focused }) : null);
   });
-  figure.addEventListener("focusin", (event) => { const i = nodeOf(event); if (i !== null) show(i); });
+  figure.addEventListener("focusin", (event) => { const i = boxOf(event); if (i !== null) show(i); });
   figure.addEventListener("focusout", () => show(null));
   figure.addEventListener("click", (event) => {
-    const i = nodeOf(event);
-    if (i !== null && level.nodes[i].block !== undefined) open(level.nodes[i].block);
+    const i = boxOf(event);
+    if (i !== null && shown[i].opens) open(shown[i].level.nodes[shown[i].node].block);
   });
   figure.addEventListener("keydown", (event) => {
     if (event.key !== "Enter" && event.key !== " ") return;
-    const i = nodeOf(event);
+    const i = boxOf(event);
     if (i === null) return;
     event.preventDefault();
     event.stopPropagation();  // the notebook must not run the cell
-    if (level.nodes[i].block !== undefined) {
+    if (shown[i].opens) {
       focusFirst = true;
-      open(level.nodes[i].block);
+      open(shown[i].level.nodes[shown[i].node].block);
     }
   });
 
-  const stop = d2lListen(model, { "change:graphs": draw, "change:block": draw, "change:title": draw,
-    "change:start": draw });
+  const stop = d2lListen(model, { "change:models": draw, "change:views": draw, "change:block": draw,
+    "change:size_by": draw });
   draw();
   return stop;
 }
