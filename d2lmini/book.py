@@ -48,7 +48,9 @@ FACTS = (
     Fact(3e9, "bytes of memory of each of AlexNet's two GTX 580 GPUs", *_ALEXNET, ("8.1",)),
     Fact(0.99, "LeNet-5's accuracy on MNIST (0.95 % test error)", *_LENET, ("7.6",)),
     Fact(0.0095, "LeNet-5's test error on MNIST", *_LENET, ("7.6",)),
-    Fact(11.7e6, "parameters of ResNet-18 (ImageNet)", *_RESNET, ("8.2",)),
+    Fact(11.7e6, "parameters of ResNet-18 for ImageNet (11,689,512)", "torchvision's resnet18",
+         "https://pytorch.org/vision/stable/models/generated/torchvision.models.resnet18.html",
+         ("8.2",)),
     Fact(152, "layers of ResNet-152, the deepest ResNet trained on ImageNet", *_RESNET, ("8.6",)),
     Fact(19, "layers with weights of VGG-19, the deepest VGG", "Simonyan and Zisserman, 2015",
          "https://arxiv.org/abs/1409.1556", ("8.2", "8.6")),
@@ -96,7 +98,8 @@ def section_ranges(root=ROOT):
     chapters = {}
     for section in sections(root):
         chapters.setdefault(section.split(".")[0], []).append(section)
-    spans = [f"{found[0]}–{found[-1]}" if len(found) > 1 else found[0] for found in chapters.values()]
+    spans = [f"{found[0]}–{found[-1]}" if len(found) > 1 else found[0]
+             for found in chapters.values()]
     return " and ".join([", ".join(spans[:-1]), spans[-1]] if len(spans) > 1 else spans)
 
 

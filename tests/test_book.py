@@ -1,4 +1,6 @@
-"""The book's structure: table of contents, titles, set-up cells, Colab."""
+"""The book's structure: table of contents, titles, set-up cells, Colab, and the registry of
+sections and models (d2lmini.book, d2lmini.models.BOOK) that README, intro and the notebooks
+agree with."""
 import importlib.util
 import json
 import pathlib
@@ -8,14 +10,17 @@ import sys
 import types
 
 import pytest
+from doubles import facts
+
+from d2lmini import book
+from d2lmini.models import BOOK
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CONFIG = (ROOT / "_config.yml").read_text()
 TOC = (ROOT / "_toc.yml").read_text()
-TOC_FILES = re.findall(r"^\s*- file: (\S+)", TOC, re.MULTILINE)
-NOTEBOOKS = [ROOT / f"{name}.ipynb" for name in TOC_FILES if name.startswith("chapters/ch")]
-# "chapters/ch8/8_4_googlenet" is section 8.4: the file names number the sections.
-SECTIONS = [".".join(pathlib.Path(path).name.split("_")[:2]) for path in NOTEBOOKS]
+TOC_FILES = book.toc_files(ROOT)
+NOTEBOOKS = book.notebooks(ROOT)
+SECTIONS = book.sections(ROOT)      # "chapters/ch8/8_4_googlenet" is section 8.4
 spec = importlib.util.spec_from_file_location("nbtemplate", ROOT / "scripts" / "nbtemplate.py")
 nbtemplate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(nbtemplate)
@@ -114,3 +119,43 @@ def test_no_cell_stops_colabs_run_all(path):
     tagged = [i for i, c in enumerate(load(path)["cells"])
               if "raises-exception" in c.get("metadata", {}).get("tags", [])]
     assert tagged == [], f"cells {tagged}: wrap the failing line in d2l.expect_error(...)"
+
+
+def test_readme_and_intro_name_the_sections_of_the_table_of_contents():
+    # "sections 7.1–7.6 and 8.1–8.6", "... to LeNet, ..., batch normalization and ResNet":
+    # made from _toc.yml and BOOK by scripts/make_results.py.
+    for name, (before, after), make in book.SCOPE_SENTENCES:
+        text = (ROOT / name).read_text()
+        assert book.scope_text(text, before, after, make(ROOT)) == text, (
+            f"{name} names other sections than _toc.yml and d2lmini.models.BOOK "
+            f"({make(ROOT)!r}): run scripts/make_results.py")
+
+
+def test_scope_text_replaces_only_its_sentence_and_names_a_missing_one():
+    text = "sections 7.1–7.5\nand 8.1 of [Dive"
+    assert book.scope_text(text, "sections ", " of [Dive", "7.1–7.6") == \
+        "sections 7.1–7.6 of [Dive"
+    assert book.scope_text("sections 7.1–7.6\n of [Dive", "sections ", " of [Dive", "7.1–7.6") \
+        == "sections 7.1–7.6\n of [Dive"                        # only the line breaks differ
+    with pytest.raises(ValueError, match=facts("scope_text", "'sections '", "SCOPE_SENTENCES")):
+        book.scope_text("no such sentence", "sections ", " of [Dive", "7.1–7.6")
+
+
+def test_section_ranges_and_topics_follow_the_registry():
+    chapters = [[s for s in SECTIONS if s.startswith(f"{n}.")] for n in (7, 8)]
+    assert book.section_ranges(ROOT) == " and ".join(f"{c[0]}–{c[-1]}" for c in chapters)
+    topics = book.topics(ROOT)
+    assert topics.startswith("LeNet, ") and topics.endswith(" and ResNet")
+    assert all(model.topic in topics for model in BOOK)
+
+
+def test_every_training_notebook_records_the_models_the_registry_lists():
+    # record_run("8.4", "GoogLeNet", ...) in the notebooks, BOOK in d2lmini.models: one list.
+    recorded = set()
+    for path in NOTEBOOKS:
+        for cell in load(path)["cells"]:
+            source = "".join(cell["source"])
+            recorded |= set(re.findall(r"record_run\(['\"]([\d.]+)['\"], ['\"]([^'\"]+)['\"]",
+                                       source))
+    assert recorded == {(model.section, model.name) for model in BOOK}
+    assert {model.section for model in BOOK} <= set(SECTIONS)

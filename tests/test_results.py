@@ -1,4 +1,5 @@
-"""Generated pages (results, benchmarks) match their data; prose quotes the recorded runs."""
+"""Generated pages (results, benchmarks) match their data; prose quotes the recorded runs;
+the full budget's runs are d2l 1.0.3's settings, as the registry says."""
 import importlib.util
 import json
 import pathlib
@@ -8,6 +9,8 @@ import nbformat
 from torch import nn
 
 import d2lmini as d2l
+from d2lmini import book
+from d2lmini.models import BOOK
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("make_results", ROOT / "scripts" / "make_results.py")
@@ -16,15 +19,49 @@ spec.loader.exec_module(make_results)
 
 
 def test_results_page_is_up_to_date_with_the_recorded_runs():
-    assert make_results.PAGE.read_text() == make_results.render(make_results.load_runs()), \
-        "run scripts/make_results.py"
+    for path, text in make_results.generated().items():
+        assert path.read_text() == text, f"{path.name} is out of date: run scripts/make_results.py"
 
 
 def test_every_recorded_run_has_the_table_fields():
-    runs = make_results.load_runs()
+    runs = book.runs()
+    machines = {run["machine"]: "A" for run in runs}
     for run in runs:
         assert 0 <= run["val_acc"] <= 1 and run["params"] > 0 and run["budget"] in ("quick", "full")
-        make_results.row(run)
+        make_results.run_row(run, machines)
+
+
+def test_every_recorded_run_is_a_model_of_the_registry():
+    registered = {(model.section, model.name) for model in BOOK}
+    for run in book.runs():
+        assert (run["section"], run["model"]) in registered, (
+            f"{run['section']} {run['model']} is recorded but not in d2lmini.models.BOOK")
+
+
+def test_full_budget_runs_train_with_d2l_1_0_3s_settings():
+    # "What your full-budget run should reach" quotes these runs next to d2l's numbers, so
+    # they must be d2l 1.0.3's recipe, which BOOK records with a link to d2l's code.
+    for run in (r for r in book.runs() if r["budget"] == "full"):
+        (model,) = [m for m in BOOK if (m.section, m.name) == (run["section"], run["model"])]
+        d2l_run = model.release("1.0.3")
+        assert run["optimizer"] == f"SGD lr {d2l_run.lr:g}", run
+        assert (run["batch_size"], run["epochs"], run["train_images"]) == (
+            d2l_run.batch_size, model.epochs, 60_000), run
+        assert run["resolution"] == [model.size, model.size], run
+
+
+def test_results_page_names_d2ls_settings_where_they_differ_from_the_full_budget():
+    page = make_results.render(book.runs())
+    for model in BOOK:
+        full = model.release("1.0.3")
+        (row,) = [line for line in page.splitlines() if line.startswith(
+            f"| {model.section} | {model.name} | {model.size} px")]
+        for published in model.published:
+            said = re.search(rf"\[≈?([\d.]+)\]\({re.escape(published.url)}\)( at [^|]*)?", row)
+            assert said and float(said.group(1)) == published.accuracy, (model.name, row)
+            differs = said.group(2) or ""
+            assert ("lr" in differs) == (published.lr != full.lr), (model.name, row)
+            assert ("batch" in differs) == (published.batch_size != full.batch_size), row
 
 
 class Tiny(d2l.Classifier):
@@ -56,7 +93,7 @@ def test_accuracies_quoted_in_the_prose_are_the_recorded_ones():
     # recorded by scripts/execute.py. Re-executing a notebook can change the
     # number; then this test names the sentence to update.
     quoted = re.compile(r"(\d\.\d+) in the run\s+saved on this page")
-    runs = make_results.load_runs()
+    runs = book.runs()
     checked = 0
     for path in sorted((ROOT / "chapters").glob("ch*/*.ipynb")):
         section = ".".join(path.stem.split("_")[:2])  # 8_4_googlenet -> 8.4

@@ -39,7 +39,7 @@ class Published:
 
 @dataclass(frozen=True)
 class BookModel:
-    """One model a section trains, as the book trains it at the full budget."""
+    """One model a section trains; the full budget trains it with d2l 1.0.3's settings."""
     section: str                 # "8.4", as _toc.yml's file name numbers it
     name: str                    # as record_run, the results page and the bench call it
     cls: type
@@ -48,6 +48,7 @@ class BookModel:
     published: tuple = ()
     kwargs: dict = field(default_factory=dict)
     epochs: int = 10             # every d2l run of chapters 7-8
+    changes: str = ""            # what the full budget changes in d2l 1.0.3's recipe
 
     def make(self, **hyper):
         """A new model, e.g. ``make(lr=0.01)``."""
@@ -82,7 +83,8 @@ BOOK = (
     BookModel("8.3", "NiN", NiN, 224, "NiN", (
         Published("0.17.5", 0.785, 0.1, 128, _code("0.17.5", f"{_MODERN}/nin", 201),
                   examples_per_s=3_201),
-        Published("1.0.3", 0.87, 0.05, 128, _code("1.0.3", f"{_MODERN}/nin", 232), True))),
+        Published("1.0.3", 0.87, 0.05, 128, _code("1.0.3", f"{_MODERN}/nin", 232), True)),
+        changes="He's initialization instead of Xavier's"),
     BookModel("8.4", "GoogLeNet", GoogleNet, 96, "GoogLeNet", (
         Published("0.17.5", 0.883, 0.1, 128, _code("0.17.5", f"{_MODERN}/googlenet", 402),
                   examples_per_s=3_568),
