@@ -1,12 +1,9 @@
 // ArchitectureView (d2l §7.6-§8.6): a model's blocks as a figure, read from its code.
-// Python saves every level (the model, and each block inside it) with the output shape,
-// parameters, MACs and layer_summary row of every node, the whole model's stages, and
-// every sentence the figure writes (status, captions, the numbers on the boxes); this
-// file only lays out and draws. A whole model is drawn as stage bands (two models side
-// by side, stage beside stage); a block as a layered graph (layer = longest path from
-// the input, so parallel branches sit side by side and a skip runs beside its block).
-// Every box carries a bar: its parameters or MACs (the "shade by" menu) on one scale.
-// Helpers d2l* come from _base.js.
+// Python saves every level (the model and each block in it: nodes with shapes, parameters,
+// MACs, layer_summary rows), the whole model's stages and every sentence the figure writes;
+// this file lays out and draws. A whole model: stage bands (two models side by side, stage
+// beside stage); a block: a layered graph (parallel branches side by side, a skip beside its
+// block). Every box has a bar: its parameters or MACs ("bars show") on one scale. d2l*: _base.js.
 
 const SVG_NS = "http" + "://www.w3.org/2000/svg";  // a name for createElementNS, never fetched
 const METRICS = { params: "parameters", macs: "MACs" };
@@ -226,12 +223,9 @@ export function archDetail(level, node, opens) {
 }
 
 const STYLE = {
-  input: { fill: "#f2f2f2", stroke: "#888888", rx: 6 },
-  output: { fill: "#f2f2f2", stroke: "#888888", rx: 6 },
-  module: { fill: "#ffffff", stroke: "#6b8fd6", rx: 4 },
-  block: { fill: "#ffffff", stroke: "#1a56c4", rx: 4 },
-  function: { fill: "#fff8ec", stroke: "#d48a1a", rx: 14 },
-  attr: { fill: "#f1faf1", stroke: "#4a9a4a", rx: 4 },
+  input: { fill: "#f2f2f2", stroke: "#888888", rx: 6 }, output: { fill: "#f2f2f2", stroke: "#888888", rx: 6 },
+  module: { fill: "#ffffff", stroke: "#6b8fd6", rx: 4 }, block: { fill: "#ffffff", stroke: "#1a56c4", rx: 4 },
+  function: { fill: "#fff8ec", stroke: "#d48a1a", rx: 14 }, attr: { fill: "#f1faf1", stroke: "#4a9a4a", rx: 4 },
 };
 const BAR = { params: "#b9cdf3", macs: "#f6c9a0" };
 
@@ -261,16 +255,16 @@ function render({ model, el }) {
   const blockSel = d2lEl(blockLabel, "select", { attrs: { "data-testid": "arch-block", "aria-label": "block shown" } });
   const sizeSel = d2lLabelled(controls, "bars show", "select", { "data-testid": "arch-size-by", "aria-label": "the bars show" });
   for (const [value, text] of Object.entries(METRICS)) d2lEl(sizeSel, "option", { text, attrs: { value } });
-  const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "arch-status" } });
-  const summary = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "arch-summary" } });
+  const [status, summary] = ["arch-status", "arch-summary"].map((testid) =>
+    d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": testid } }));
   const detail = d2lEl(root, "div", { cls: "d2l-code", attrs: { "data-testid": "arch-detail", "aria-live": "polite" },
     // three lines, always: the figure below must not move while the pointer is on it
     style: { whiteSpace: "pre-wrap", tabSize: "2", height: "4.2em", overflowY: "auto" } });
   const figure = d2lEl(root, "div", { style: { overflowX: "auto", maxWidth: "100%" } });
   const caption = d2lEl(root, "div", { cls: "d2l-caption" });
   const marker = `d2l-arch-arrow-${++archCount}`;
-  const HINT = "Hover over a box, or Tab to it, for its layer_summary row, parameters and MACs.\n" +
-    "Click a ▸ block, or press Enter on it, to open it.";
+  const HINT = "Hover over a box, or Tab to it, for its layer_summary row, parameters and MACs.";
+  const OPEN = "\nClick a ▸ block, or press Enter on it, to open it.";
 
   let shown = [];         // [{level, graphs, node, folded, g}] of the boxes drawn
   let focusFirst = false;
@@ -286,7 +280,8 @@ function render({ model, el }) {
       rect.setAttribute("stroke", on ? "#e65100" : rect.dataset.stroke);
     });
     const box = index === null ? null : shown[index];
-    detail.textContent = box ? archDetail(box.level, box.level.nodes[box.node], box.opens) : HINT;
+    detail.textContent = box ? archDetail(box.level, box.level.nodes[box.node], box.opens)
+      : HINT + (shown.some((b) => b.opens) ? OPEN : "");
     root.dataset.hover = box ? box.level.nodes[box.node].id : "";
   }
 
@@ -379,25 +374,18 @@ function render({ model, el }) {
     const arrow = svgEl(svgEl(svg, "defs"), "marker", { id: marker, viewBox: "0 0 10 10", refX: 10, refY: 5,
       markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
     svgEl(arrow, "path", { d: "M0,0 L10,5 L0,10 z", fill: "#666" });
-    if (top) {
-      models.forEach((m, column) => {
-        const band = lay.boxes.find((b) => b.column === column);
-        svgEl(svg, "text", { x: band.x - 8, y: -8, "font-weight": "bold", "font-size": "12px" },
-          `${m.title}, input ${archShape(m.input_shape)}`);
-      });
-    }
+    if (top) models.forEach((m, column) => svgEl(svg, "text", { x: lay.boxes[column].x - 8, y: -8,
+      "font-weight": "bold", "font-size": "12px" }, `${m.title}, input ${archShape(m.input_shape)}`));
     const bandFill = (band) => (band.stage.head ? "#fbf3e6" : "#f3f6fb");
     for (const band of lay.bands || []) {
       svgEl(svg, "rect", { x: band.x, y: band.y, width: band.w, height: band.h, rx: 6,
         fill: bandFill(band), stroke: "#d5dbe5" });
     }
-    const edges = staged
-      ? lay.edges.map((e) => ({ ...e, level: models[e.column].graphs[""] }))
-      : lay.edges.map((e) => ({ ...e, level }));
-    for (const edge of edges) {
+    for (const edge of lay.edges) {
+      const { nodes } = staged ? models[edge.column].graphs[""] : level;
       svgEl(svg, "polyline", { points: edge.points.map((p) => p.join(",")).join(" "), fill: "none",
         stroke: "#777", "stroke-width": 1.3, "marker-end": `url(#${marker})`,
-        "data-edge": `${edge.level.nodes[edge.from].id}->${edge.level.nodes[edge.to].id}` });
+        "data-edge": `${nodes[edge.from].id}->${nodes[edge.to].id}` });
     }
     for (const band of lay.bands || []) {  // over the arrows, with a halo of the band's colour
       svgEl(svg, "text", { x: band.x + 6, y: band.y + 13, fill: "#333", "font-weight": "bold",
@@ -414,7 +402,6 @@ function render({ model, el }) {
     root.dataset.stages = JSON.stringify(staged ? models.map((m, column) => (lay.bands || [])
       .filter((b) => b.column === column).map((b) => ({ name: b.stage.name,
         boxes: b.stage.boxes.map(([i, f]) => [m.graphs[""].nodes[i].id, f.map((j) => m.graphs[""].nodes[j].id)]) }))) : []);
-    root.dataset.options = JSON.stringify(views().map(([key, text]) => [key, text]));
     show(null);
     if (focusFirst) {
       focusFirst = false;
