@@ -271,7 +271,12 @@ def test_parameters_and_macs_add_up_to_num_params_and_count_macs(book, name):
                 assert n["macs"] == g["graphs"][n["block"]]["macs"]
 
 
-def test_graph_leaves_the_model_as_it_was():
+def test_graph_leaves_the_model_and_the_random_stream_as_they_were():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    graph(models.LeNet(), (1, 1, 28, 28))  # its lazy layers draw their weights
+    assert torch.equal(torch.rand(3), expected)
     model = seeded(models.BNLeNet)
     model.train()
     graph(model, (1, 1, 28, 28))  # batch of one: fine in eval mode

@@ -85,7 +85,8 @@ def graph(module, X_shape, *, max_depth=MAX_DEPTH, max_nodes=MAX_NODES, fn="grap
 
     ``X_shape`` includes the batch size, e.g. ``(1, 1, 28, 28)``. The model
     runs on zeros in eval mode under ``torch.no_grad()`` (lazy layers get
-    their shapes; the mode of every submodule is restored afterwards).
+    their shapes; the mode of every submodule is restored afterwards, and
+    the random stream is left as it was).
     Returns a dict::
 
         {"title": "GoogleNet",        # the model's class
@@ -119,7 +120,10 @@ def graph(module, X_shape, *, max_depth=MAX_DEPTH, max_nodes=MAX_NODES, fn="grap
     params = [p for p in module.parameters() if not is_uninitialized(p)]
     dtype = next((p.dtype for p in params if p.is_floating_point()), torch.get_default_dtype())
     X = torch.zeros(*shape, device=device_of(module), dtype=dtype)
-    with eval_mode(module), torch.no_grad():
+    # lazy layers draw their first weights here: from a fork, so the notebook's random
+    # stream is the same with or without a figure of the model
+    devices = [X.device] if X.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), eval_mode(module), torch.no_grad():
         _first_run(module, X, fn)  # what forward prints, it prints once, here
         with MacCounter(module) as counter, contextlib.redirect_stdout(io.StringIO()):
             data = _read(module, X, counter, max_depth, max_nodes)
