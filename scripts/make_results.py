@@ -73,7 +73,9 @@ def full_settings(model):
 
 def d2l_number(model, published):
     """A published accuracy as a link to its code, with the settings that differ from the
-    full budget's: "[0.883](...) at lr 0.1"."""
+    full budget's: "[0.883](...) at lr 0.1"; "–" where that release published none."""
+    if published is None:
+        return "–"
     full = model.release("1.0.3")
     differs = [f"lr {published.lr}"] * (published.lr != full.lr)
     differs += [f"batch {published.batch_size}"] * (published.batch_size != full.batch_size)
