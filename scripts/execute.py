@@ -6,7 +6,9 @@
 The book is built from these saved outputs (execution is off in
 _config.yml), and nbval re-runs every notebook in the tests to prove they
 are what the code prints now. Widget state is saved so the HTML book's
-widgets work without a kernel. Progress bars are off so pages stay clean.
+widgets work without a kernel. The training progress line is off, so a
+training cell's saved log holds the device and metric lines and nothing
+that only says how long it took.
 """
 import argparse
 import os
@@ -17,12 +19,16 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
+from nbtemplate import kernelspec
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def execute(path, timeout):
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    # nbclient keeps the kernelspec the file had; write the one JupyterLab would
+    notebook.metadata["kernelspec"] = kernelspec()
+    client = NotebookClient(notebook, timeout=timeout, kernel_name=kernelspec()["name"],
                             resources={"metadata": {"path": str(path.parent)}},
                             store_widget_state=True)
     start = time.perf_counter()

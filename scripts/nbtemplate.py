@@ -69,6 +69,19 @@ def setup_source():
     )
 
 
+def kernelspec():
+    """The notebooks' kernelspec: what ``python -m ipykernel install`` installs.
+
+    JupyterLab writes the running kernel's spec into a notebook it opens; a
+    notebook saved with the same spec is not marked changed by just opening it.
+    """
+    from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
+
+    spec = get_kernel_dict()
+    return {"display_name": spec["display_name"], "language": spec["language"],
+            "name": KERNEL_NAME}
+
+
 def md(text):
     return nbformat.v4.new_markdown_cell(text.strip("\n"))
 
@@ -83,7 +96,7 @@ def code(source, tags=()):
 def notebook(title, summary, cells):
     """A notebook: '# title', a summary paragraph, the set-up cell, then ``cells``."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = kernelspec()
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [md(f"# {title}\n\n{summary}"), code(setup_source()), *cells]
     return nb

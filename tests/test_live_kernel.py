@@ -33,6 +33,7 @@ Needs Chromium (``apt-get install chromium``); a failure saves a screenshot
 to ``_build/screenshots/live-kernel-*.png``.
 """
 import contextlib
+import importlib.util
 import json
 import os
 import pathlib
@@ -53,6 +54,9 @@ from pagewatch import off_site, watch
 from test_browser import CHROMIUM_ARGS, chromium_path
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("nbtemplate", ROOT / "scripts" / "nbtemplate.py")
+nbtemplate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(nbtemplate)
 GUARD = pathlib.Path(__file__).resolve().parent / "network_guard.py"
 SHOTS = ROOT / "_build" / "screenshots"
 NOTEBOOK = "live.ipynb"
@@ -170,11 +174,13 @@ def _wait(predicate, timeout, what, interval=0.2):
 
 
 def _notebook(sources):
+    """A notebook of code cells with the metadata scripts/execute.py saves the chapters with."""
     import nbformat
+    from ipykernel.ipkernel import IPythonKernel
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = nbtemplate.kernelspec()
+    nb.metadata["language_info"] = IPythonKernel.language_info   # what nbclient writes
     return nb
 
 
@@ -595,6 +601,11 @@ def test_training_output_survives_save_and_reload(lab, browser):
     """
     page = Page(browser, lab, TRAINING_NOTEBOOK)
     try:
+        page.wait_idle()
+        time.sleep(1)
+        # saved with ipykernel's kernelspec, as scripts/execute.py saves the chapters
+        assert page.page.locator(".lm-TabBar-tab.jp-mod-dirty").count() == 0, \
+            "opening the notebook marked it changed"
         page.run_all()
         _wait(lambda: _cell_failed(page) or "trained 2 epochs" in _notebook_text(page), 180,
               "the training cell and the one after it to finish", interval=0.5)
