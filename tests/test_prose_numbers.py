@@ -44,7 +44,8 @@ What backs it.
 * A pooling window by a pooling call near it, or, if no code near it pools, anywhere
   on the page.
 * Arithmetic written out just before it: "4 × 2 × 2 = 16", "48,120 / 61,706 ≈ 78%".
-* A training run the page records (its accuracies in results/runs/, ``d2lmini.book.runs``).
+* An accuracy of a training run the book records (results/runs/, ``d2lmini.book.runs``), of
+  a model the sentence names or else of the page's own.
 * A number quoted from d2l by the registry ``d2lmini.models.BOOK``, for a model the
   sentence names (or else the page's own); where that release trained with other
   settings than this book's full budget (d2l 1.0.3's), the sentence names them ("lr
@@ -393,13 +394,17 @@ def backed_nearby(kind, match, n, sentence):
 # ------------------------------------------------------------------- numbers quoted from elsewhere
 
 
-def quoted_from_d2l(written, scale, sentence, section):
-    """Is `written` an accuracy d2l published for a model the sentence names (else one of the
-    page's), quoted with the settings it came from where they differ from this book's full
-    budget (d2l 1.0.3's)?"""
-    named = [m for m in BOOK if re.search(rf"\b{re.escape(m.topic)}|{re.escape(m.name.split()[0])}",
-                                          sentence)]
-    for model in named or book.models_of(section):
+def named_models(sentence):
+    """The models of BOOK a sentence names ("GoogLeNet", "ResNet-18", "batch normalization")."""
+    return [m for m in BOOK
+            if re.search(rf"\b(?:{re.escape(m.topic)}|{re.escape(m.name.split()[0])})", sentence)]
+
+
+def quoted_from_d2l(written, scale, sentence, models):
+    """Is `written` an accuracy d2l published for one of `models` (those the sentence names,
+    else the page's), quoted with the settings it came from where they differ from this book's
+    full budget (d2l 1.0.3's)?"""
+    for model in models:
         full = model.release("1.0.3")
         for published in model.published:
             if not backs({published.accuracy}, written, scale):
@@ -424,10 +429,13 @@ def quoted(kind, match, sentence, section):
         of_epochs = (match.groupdict().get("noun") or "").lower().startswith("epoch")
         epochs = {m.epochs for m in BOOK} if of_epochs else set()
         return backs(facts, match["num"], 1, match) or value_of(match["num"]) in epochs
-    recorded = [run[key] for run in RECORDED if run["section"] == section
-                for key in ("val_acc", "train_acc") if re.search("accura", sentence)]
-    return (backs(facts, match["num"], scale) or backs(recorded, match["num"], scale)
-            or quoted_from_d2l(match["num"], scale, sentence, section))
+    models = named_models(sentence) or book.models_of(section)
+    recorded = [run[key] for run in RECORDED for key in ("val_acc", "train_acc")
+                if (run["section"], run["model"]) in {(m.section, m.name) for m in models}]
+    an_accuracy = kind == "accuracy" or re.search("accura", sentence)
+    return (backs(facts, match["num"], scale)
+            or (an_accuracy and backs(recorded, match["num"], scale))
+            or quoted_from_d2l(match["num"], scale, sentence, models))
 
 
 # ------------------------------------------------------------------------ the claims of a page
