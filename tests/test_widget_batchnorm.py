@@ -266,8 +266,11 @@ def tiny(x):
         f"{v:.1e}".replace(".0e", "e").replace("e-0", "e-")
 
 
-def span(values, fmt):
-    return f"{fmt(min(values))}..{fmt(max(values))}"
+def among(name, values, fmt):
+    """How the page words a range: "means lie in -0.1..0.2", or "means are all 0" when both
+    ends read the same (never "0..0")."""
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return f"{name} are all {lo}" if lo == hi else f"{name} lie in {lo}..{hi}"
 
 
 @needs_node
@@ -296,8 +299,10 @@ def test_the_page_shows_the_selected_numbers(layer, mode, batch_size, channel):
     channels = len(s["gamma"])
     assert out["status"].startswith(
         f"{w.layer_names()[layer]} ({channels} channels), {words}, batch {batch_size}: "
-        f"after normalisation the channel means lie in {span(s['norm_mean'].tolist(), two)}, "
-        f"variances in {span(s['norm_var'].tolist(), tiny)}\n")
+        f"after normalisation the channel {among('means', s['norm_mean'].tolist(), two)}, "
+        f"the {among('variances', s['norm_var'].tolist(), tiny)}\n")
+    if mode == "train":  # normalised by the batch itself: the means are 0 to 2 decimals
+        assert "the channel means are all 0, the variances " in out["status"]
     assert f"\nchannel {channel}: before BN mean " in out["status"]
     if mode == "train" and batch_size < 8:
         assert "differ from those of the batch of 8 by up to" in out["status"]
@@ -317,8 +322,8 @@ def test_the_page_words_an_untrained_model_in_evaluation_mode(default):
     assert s["norm_var"].max() < 0.01
     assert out.startswith(
         f"BN after dense 1 (120 channels), evaluation mode, batch 8: after normalisation the "
-        f"channel means lie in {span(s['norm_mean'].tolist(), two)}, variances in "
-        f"{span(s['norm_var'].tolist(), tiny)}\nnormalised with the running averages")
+        f"channel {among('means', s['norm_mean'].tolist(), two)}, the "
+        f"{among('variances', s['norm_var'].tolist(), tiny)}\nnormalised with the running averages")
 
 
 @needs_node
@@ -326,11 +331,11 @@ def test_the_page_controls_change_layer_mode_batch_and_channel():
     w = BatchNormView._example(channel=2)
     out = run_js(w, FAKE_PAGE + r"""
         const { model, el } = page(payload.state);
-        const find = (id) => [...el.walk()].find((n) => n.attributes["data-testid"] === id);
+        const byId = (id) => [...el.walk()].find((n) => n.attributes["data-testid"] === id);
         const root = el.children[0];
         const seen = [];
         const choose = (id, value) => {
-          const control = find(id);
+          const control = byId(id);
           control.value = value;
           control.dispatchEvent(new Event("change"));
           seen.push({ sent: model.sent.at(-1), mode: root.dataset.mode, batch: root.dataset.batch,
@@ -340,8 +345,8 @@ def test_the_page_controls_change_layer_mode_batch_and_channel():
         choose("bn-mode", "eval");
         choose("bn-batch", "2");
         choose("bn-layer", "1");
-        const bars = find("bn-out-var");  // 4 channels: 24 px bars; x = 50 is channel 2
-        bars.dispatchEvent(Object.assign(new Event("click"), { clientX: 50, clientY: 10 }));
+        const bars = byId("bn-out-var");  // 4 channels: 28 px bars after a 48 px axis
+        bars.dispatchEvent(Object.assign(new Event("click"), { clientX: 48 + 2 * 28 + 5, clientY: 10 }));
         seen.push({ sent: model.sent.at(-1), channel: root.dataset.channel });
         return seen;
         """, {"state": page_state(w)})

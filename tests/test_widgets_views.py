@@ -27,6 +27,8 @@ from d2lmini.models.lenet import LeNet
 from d2lmini.widgets.feature_maps import FeatureMapBrowser
 from d2lmini.widgets.pooling import PoolingExplorer, shift_invariance, stripe_image
 from d2lmini.widgets.receptive_field import ReceptiveFieldView, lenet_stack
+from doubles import facts
+from test_widget_state import FAKE_PAGE
 
 WIDGETS = pathlib.Path(d2l.__file__).parent / "widgets"
 MAX_STATE = 2_000_000
@@ -453,6 +455,87 @@ def test_feature_maps_too_much_state():
     net = nn.Conv2d(3, 64, 1)
     with pytest.raises(ValueError, match="more than the 2 MB a page may hold"):
         FeatureMapBrowser(net, torch.rand(8, 3, 64, 64), max_channels=64)
+
+
+class TinyNiN(nn.Module):
+    """NiN's head in small: a last block with one map per class, global average pooling."""
+
+    def __init__(self, classes=3):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Sequential(nn.Conv2d(4, classes, 3, padding=1), nn.ReLU(),
+                          nn.Conv2d(classes, classes, 1), nn.ReLU()),
+            nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
+
+    def forward(self, x):
+        return self.net(x)
+
+
+CLASS_MAPS = FAKE_PAGE + r"""
+const { model, el } = page(payload.state);
+const root = el.children[0];
+const byId = (id) => [...el.walk()].find((n) => n.attributes["data-testid"] === id);
+const seen = [];
+for (const k of [0, 1, 2]) {
+  byId(`fm-channel-${k}`).dispatchEvent(new Event("click"));
+  seen.push({ status: byId("fm-status").textContent, label: root.dataset.channelLabel,
+              map: JSON.parse(root.dataset.map), means: JSON.parse(root.dataset.channelMeans),
+              buttons: [0, 1, 2].map((c) => byId(`fm-channel-${c}`).attributes["aria-label"]) });
+}
+return { seen, sent: model.sent, images: [0, 1].map((i) => byId(`fm-image-${i}`).attributes["aria-label"]) };
+"""
+
+
+def test_feature_maps_name_class_maps_as_nin_does():
+    torch.manual_seed(3)
+    net = TinyNiN()
+    images = torch.rand(2, 1, 8, 8)
+    classes = ["cat", "dog", "bird"]
+    w = FeatureMapBrowser(net, images, classes, targets=[2, 0], layers=["3.3 ReLU"],
+                          channel_labels={"3.3 ReLU": classes})
+    entry = w.layers[0]
+    assert entry["name"] == "3.3 ReLU" and entry["channel_labels"] == classes
+    with torch.no_grad():
+        maps = net.net[:4](images)
+        logits = net(images)
+    assert_maps_match(w, 0, maps)
+    # global average pooling of the class maps is the logits: the class map says where
+    assert torch.allclose(maps.mean((2, 3)), logits)
+    assert w.predictions == logits.argmax(1).tolist()
+    if NODE is None:
+        return
+    out = run_js(w, CLASS_MAPS, {"state": json.loads(json.dumps(w.get_state(), default=str))})
+    predicted = classes[w.predictions[0]]
+    for k, step in enumerate(out["seen"]):
+        assert f"channel {k} of 3 ({classes[k]})" in step["status"] and step["label"] == classes[k]
+        assert f"predicted: {predicted}, true: bird" in step["status"]
+        tol = (maps[0, k].max() - maps[0, k].min()).item() / 510 + 1e-5
+        assert_close(t64(step["map"]), maps[0, k].double(), atol=tol)
+    # each class map's mean, shown under it, is that class's score (within a quantization step)
+    steps = (maps[0].amax((1, 2)) - maps[0].amin((1, 2))) / 510 + 1e-5
+    assert ((t64(out["seen"][0]["means"]) - logits[0].double()).abs() <= steps).all()
+    buttons = out["seen"][0]["buttons"]
+    assert buttons[2].startswith("channel 2 bird, the ") and "true" in buttons[2]
+    assert "predicted" in buttons[classes.index(predicted)]
+    assert out["sent"] == [{"channel": 0}, {"channel": 1}, {"channel": 2}]
+    assert out["images"][0] == f"image 1, predicted {predicted}, true bird"
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(channel_labels=["a"]), TypeError, ["channel_labels", "dict", "list"]),
+    (dict(channel_labels={"9 Conv2d": ["a"]}), ValueError, ["channel_labels", "'9 Conv2d'",
+                                                            "the layers are"]),
+    (dict(channel_labels={"3 Linear": ["a", "b"]}), ValueError, ["channel_labels", "'3 Linear'",
+                                                                 "(3, 2)", "maps"]),
+    (dict(channel_labels={"0 Conv2d": ["a", "b"]}), ValueError, ["channel_labels['0 Conv2d']",
+                                                                 "2 names", "3 channels"]),
+    (dict(channel_labels={"0 Conv2d": ["a", 1, "c"]}), TypeError, ["channel_labels['0 Conv2d']",
+                                                                   "strings"]),
+])
+def test_feature_maps_bad_channel_labels(kwargs, error, words):
+    with pytest.raises(error, match=facts("FeatureMapBrowser", *words)):
+        FeatureMapBrowser._example(**kwargs)
 
 
 @pytest.mark.parametrize("args, kwargs, error, words", [

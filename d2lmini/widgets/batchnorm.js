@@ -38,7 +38,26 @@ const bnMean = (x) => bnSig(Number.isFinite(x) ? Number(x.toFixed(4)) : x);
 const bnVar = (x) => (Number.isFinite(x) && x !== 0 && Math.abs(x) < 0.01
   ? String(Number(x.toPrecision(2))) : d2lFmt(x, 2));
 
-const bnSpan = ([lo, hi], fmt) => `${fmt(lo)}..${fmt(hi)}`;
+/** A range in words: "-0.12..0.3", or "all 0" when both ends read the same. */
+const bnSpan = ([lo, hi], fmt) => (fmt(lo) === fmt(hi) ? `all ${fmt(lo)}` : `${fmt(lo)}..${fmt(hi)}`);
+
+/** "means lie in -0.12..0.3" or "means are all 0". */
+const bnAmong = (name, range, fmt) => {
+  const text = bnSpan(range, fmt);
+  return text.startsWith("all ") ? `${name} are ${text}` : `${name} lie in ${text}`;
+};
+
+/** Round axis values between lo and hi (3 to 6 of them: steps of 1, 2 or 5 times a power of 10). */
+export function bnTicks(lo, hi) {
+  const span = hi - lo > 1e-12 ? hi - lo : 1;
+  const power = 10 ** Math.floor(Math.log10(span / 4));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => span / s <= 5);
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    ticks.push(Number(t.toFixed(12)) + 0);
+  }
+  return { ticks, decimals: Math.max(0, -Math.floor(Math.log10(step) + 1e-9)) };
+}
 
 /** The status text for one layer, mode, batch (index b) and channel. */
 export function bnStatus(layer, mode, sizes, b, channel) {
@@ -46,8 +65,9 @@ export function bnStatus(layer, mode, sizes, b, channel) {
   const norm = bnNormalised(numbers, layer);
   const more = layer.shown < layer.channels ? `, first ${layer.shown} shown` : "";
   const lines = [`${layer.name} (${layer.channels} channels${more}), ${BN_MODES[mode]}, ` +
-    `batch ${sizes[b]}: after normalisation the channel means lie in ` +
-    `${bnSpan(bnRange(norm.mean), (x) => d2lFmt(x, 2))}, variances in ${bnSpan(bnRange(norm.var), bnVar)}`];
+    `batch ${sizes[b]}: after normalisation the channel ` +
+    `${bnAmong("means", bnRange(norm.mean), (x) => d2lFmt(x, 2))}, the ` +
+    `${bnAmong("variances", bnRange(norm.var), bnVar)}`];
   const last = sizes.length - 1;
   if (mode === "train" && b < last) {
     const all = layer.train[last];
@@ -74,18 +94,22 @@ export function bnStatus(layer, mode, sizes, b, channel) {
 }
 
 /**
- * One bar per channel from 0 to values[k]; marks[k] (if given) as a dark tick across the bar.
+ * One bar per channel from 0 to values[k]; marks[k] (if given) as a dark tick across the bar;
+ * a value axis with round numbers on the left and the channel numbers below (when they fit).
  * The axis spans 0, the values, the marks and ±scale: means are drawn against their data's
  * standard deviation, so float32 noise around β = 0 stays flat instead of filling the chart.
- * Returns the bar width in px, for clicks.
+ * Returns {bar, left}: a click at x is on channel floor((x - left) / bar).
  */
 function bnBars(canvas, values, marks, selected, scale = 0) {
   const count = values.length;
-  const bar = Math.max(2, Math.min(24, Math.floor(384 / count)));
-  const width = count * bar, height = 80;
-  const [lo, hi] = bnRange([0, -scale, scale, ...values, ...(marks || [])]);
+  const bar = Math.max(2, Math.min(28, Math.floor(300 / count)));
+  const left = 48, top = 9, plot = 110, below = bar >= 12 ? 16 : 4;
+  const width = left + count * bar + 6, height = top + plot + below;
+  const [dlo, dhi] = bnRange([0, -scale, scale, ...values, ...(marks || [])]);
+  const { ticks, decimals } = bnTicks(dlo, dhi);
+  const lo = Math.min(dlo, ticks[0]), hi = Math.max(dhi, ticks[ticks.length - 1]);
   const span = hi - lo > 1e-12 ? hi - lo : 1;
-  const y = (v) => 3 + ((hi - v) / span) * (height - 6);
+  const y = (v) => top + ((hi - v) / span) * plot;
   const dpr = window.devicePixelRatio || 1;
   canvas.width = width * dpr;
   canvas.height = height * dpr;
@@ -94,17 +118,33 @@ function bnBars(canvas, values, marks, selected, scale = 0) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "right";
+  for (const t of ticks) {  // value axis: grid line and label
+    ctx.fillStyle = "rgba(0,0,0,0.12)";
+    ctx.fillRect(left, Math.round(y(t)), count * bar, 1);
+    ctx.fillStyle = "#333";
+    ctx.fillText(t.toFixed(decimals).replace(/^-(0\.?0*)$/, "$1"), left - 5, y(t));
+  }
   const gap = bar >= 6 ? 1 : 0;
   values.forEach((v, k) => {
     if (!Number.isFinite(v)) return;
     ctx.fillStyle = k === selected ? "#ff9800" : "#4a7ab5";
-    ctx.fillRect(k * bar + gap, Math.min(y(v), y(0)), bar - 2 * gap, Math.max(1, Math.abs(y(v) - y(0))));
+    ctx.fillRect(left + k * bar + gap, Math.min(y(v), y(0)), bar - 2 * gap, Math.max(1, Math.abs(y(v) - y(0))));
   });
   ctx.fillStyle = "#222";
-  (marks || []).forEach((m, k) => { if (Number.isFinite(m)) ctx.fillRect(k * bar, y(m) - 1, bar, 2); });
-  ctx.fillStyle = "rgba(0,0,0,0.35)";
-  ctx.fillRect(0, y(0), width, 1);
-  return { bar, lo, hi };
+  (marks || []).forEach((m, k) => { if (Number.isFinite(m)) ctx.fillRect(left + k * bar, y(m) - 1, bar, 2); });
+  ctx.fillStyle = "rgba(0,0,0,0.55)";
+  ctx.fillRect(left, y(0), count * bar, 1);
+  ctx.fillRect(left - 1, top, 1, plot);
+  if (below > 4) {  // channel numbers
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ctx.fillStyle = "#333";
+    values.forEach((_, k) => ctx.fillText(String(k), left + k * bar + bar / 2, top + plot + 3));
+  }
+  return { bar, left };
 }
 
 function render({ model, el }) {
@@ -130,14 +170,15 @@ function render({ model, el }) {
     d2lEl(col, "div", { text: title, style: { fontWeight: "bold" } });
     for (const stat of ["mean", "var"]) {
       const caption = d2lEl(col, "div", { cls: "d2l-caption" });
-      const canvas = d2lEl(col, "canvas", { attrs: { "data-testid": `bn-${side}-${stat}`,
+      const canvas = d2lEl(col, "canvas", { attrs: { "data-testid": `bn-${side}-${stat}`, role: "img",
         "aria-label": `${title}: channel ${stat === "mean" ? "means" : "variances"}` },
         style: { cursor: "pointer" } });
-      panels[`${side}_${stat}`] = { caption, canvas, bar: 1 };
+      const panel = { caption, canvas, bar: 1, left: 0 };
+      panels[`${side}_${stat}`] = panel;
       canvas.addEventListener("click", (event) => {
         const layer = model.get("layers")[model.get("layer")];
         const rect = canvas.getBoundingClientRect();
-        const k = Math.floor((event.clientX - rect.left) / panels[`${side}_${stat}`].bar);
+        const k = Math.floor((event.clientX - rect.left - panel.left) / panel.bar);
         if (k >= 0 && k < layer.shown) d2lSave(model, { channel: k });
       });
     }
@@ -182,8 +223,10 @@ function render({ model, el }) {
     };
     for (const [key, [values, marks, text, fmt, scale]] of Object.entries(plots)) {
       const panel = panels[key];
-      panel.bar = bnBars(panel.canvas, values, marks, ch, scale).bar;
+      Object.assign(panel, bnBars(panel.canvas, values, marks, ch, scale));
       panel.caption.textContent = `${text}: ${bnSpan(bnRange(values), fmt)}`;
+      panel.canvas.setAttribute("aria-label", `${key.startsWith("in") ? "before" : "after"} BN, ` +
+        `${panel.caption.textContent}, one bar per channel; channel ${ch} (orange) is ${fmt(values[ch])}`);
     }
     legend.textContent = "One bar per channel (click one to read its numbers); the selected " +
       "channel is orange. In training mode each channel is normalised with the batch's own " +

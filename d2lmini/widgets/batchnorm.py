@@ -29,7 +29,7 @@ from torch.nn.parameter import is_lazy
 
 from ..checks import check_choice, check_images, check_int
 from ..models.batchnorm import BNLeNet
-from ..module import device_of
+from ..module import device_of, eval_mode
 from ._base import CourseWidget, untrained, validation_images
 
 __all__ = ["BatchNormView", "batch_norm_layers"]
@@ -147,7 +147,6 @@ def _statistics(model, images, batch_sizes, max_channels):
     # Moved to the model's device and float type (a float64 batch for a float32 model works).
     dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), images.dtype)
     images = images[:batch_sizes[-1]].to(device=device_of(model), dtype=dtype)
-    modes = [(m, m.training) for m in model.modules()]
     # Buffers put back as the same objects (from-scratch BatchNorm replaces them in forward,
     # nn.BatchNorm updates them in place), with their values.
     buffers = [(m, name, t, t.clone()) for m in model.modules()
@@ -170,8 +169,7 @@ def _statistics(model, images, batch_sizes, max_channels):
             setattr(m, a, value)
 
     try:
-        with torch.no_grad():
-            model.eval()
+        with eval_mode(model), torch.no_grad():  # every module's mode comes back afterwards
             try:
                 names = _names(model, layers, images[:2])
             except Exception as error:
@@ -194,8 +192,6 @@ def _statistics(model, images, batch_sizes, max_channels):
             h.remove()
         with torch.no_grad():
             put_back()
-        for m, training in modes:
-            m.training = training
 
     stored = []
     for path, m in layers:

@@ -8,13 +8,6 @@ const CH_MODES = [
   ["1x1", "1×1 convolution"],
 ];
 
-/** Largest |value| of a nested list (for the colour scale). */
-function chMaxAbs(grid) {
-  let m = 0;
-  for (const row of grid) for (const v of row) m = Math.max(m, Math.abs(v));
-  return m;
-}
-
 /** "a·b + c·d" for two equal-length lists of numbers. */
 function chTerms(xs, ks) {
   return xs.map((x, t) => `${d2lFmt(x)}·${d2lFmt(ks[t])}`).join(" + ");
@@ -46,12 +39,13 @@ function render({ model, el }) {
 
   /** A titled grid of numbers; onClick(i, j) makes its cells clickable. */
   function grid(parent, title, data, highlight, onClick, testid) {
-    const box = d2lEl(parent, "div", { cls: "d2l-col" });
-    d2lEl(box, "div", { cls: "d2l-caption", text: title });
-    const canvas = d2lEl(box, "canvas", { attrs: testid ? { "data-testid": testid } : {} });
-    const maxAbs = chMaxAbs(data) || 1;
+    const panel = d2lPanel(parent, testid, title);
+    d2lLabel(panel, title, data.map((row) => row.map((v) => d2lFmt(v)).join(" ")).join("; "));
+    const canvas = panel.canvas;
+    const maxAbs = d2lMaxAbs(data) || 1;
+    // numbers on every cell: the ink that contrasts most with it, haloed (d2lDrawGrid)
     const info = d2lDrawGrid(canvas, data, {
-      cell: 34, numbers: true, highlight,
+      cell: 34, numbers: true, fontPx: 13, highlight,
       color: (v) => d2lDiverging(v, maxAbs * 1.6),
     });
     if (onClick) {

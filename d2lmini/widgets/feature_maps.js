@@ -1,15 +1,7 @@
 // FeatureMapBrowser: a network's activations, layer × channel × image, without a kernel.
-// Python stores each 2-D map quantized to 8 bits between its min and max (base64), and
-// vectors (e.g. logits) as rounded floats; this file decodes and draws them.
+// Python stores each 2-D map quantized to 8 bits between its min and max (widgets/_codec.py,
+// decoded by d2lBytes), and vectors (e.g. logits) as rounded floats; this file draws them.
 // Helpers d2l* come from _base.js (prepended).
-
-/** base64 → Uint8Array. */
-export function fmDecode(b64) {
-  const text = atob(b64);
-  const bytes = new Uint8Array(text.length);
-  for (let t = 0; t < text.length; t++) bytes[t] = text.charCodeAt(t);
-  return bytes;
-}
 
 /** Map number `index` (h×w bytes each) of `bytes`, de-quantized into [lo, hi], as rows. */
 export function fmMap(bytes, index, h, w, lo, hi) {
@@ -40,23 +32,22 @@ function render({ model, el }) {
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "fm-status" } });
   const thumbs = d2lEl(root, "div", { cls: "d2l-row", attrs: { "data-testid": "fm-images" } });
   const main = d2lEl(root, "div", { cls: "d2l-row" });
-  const inBox = d2lEl(main, "div", { cls: "d2l-col" });
-  d2lEl(inBox, "div", { cls: "d2l-caption", text: "input" });
-  const inCanvas = d2lEl(inBox, "canvas", { attrs: { "data-testid": "fm-input" } });
-  const mapBox = d2lEl(main, "div", { cls: "d2l-col" });
-  const mapTitle = d2lEl(mapBox, "div", { cls: "d2l-caption" });
-  const mapCanvas = d2lEl(mapBox, "canvas", { attrs: { "data-testid": "fm-map" } });
-  const mapRange = d2lEl(mapBox, "div", { cls: "d2l-caption" });
+  const inP = d2lPanel(main, "fm-input", "input image");
+  const mapP = d2lPanel(main, "fm-map", "feature map");
+  const mapCanvas = mapP.canvas;
+  const mapRange = d2lEl(mapP.box, "div", { cls: "d2l-caption" });
   const bars = d2lEl(main, "div", { cls: "d2l-col", attrs: { "data-testid": "fm-bars" } });
   const strip = d2lEl(root, "div", { cls: "d2l-row", attrs: { "data-testid": "fm-channels" } });
   d2lEl(root, "div", { cls: "d2l-caption", text:
     "Pick a layer, a channel and an image: each map is drawn from its own minimum (black) to " +
-    "its maximum (white). Layers that output vectors (such as the final scores) are drawn as bars." });
+    "its maximum (white); the maps of a layer whose channels are named (such as class maps) share " +
+    "one scale and show their means. Layers that output vectors (such as the final scores) are " +
+    "drawn as bars." });
 
   let cache = new Map();  // layer index -> decoded bytes
 
   function bytesOf(index) {
-    if (!cache.has(index)) cache.set(index, fmDecode(model.get("layers")[index].data));
+    if (!cache.has(index)) cache.set(index, d2lBytes(model.get("layers")[index].data));
     return cache.get(index);
   }
   let inputBytes = null;
@@ -64,7 +55,7 @@ function render({ model, el }) {
   function inputImage(n) {
     const inp = model.get("inputs");
     const [, c, h, w] = inp.shape;
-    if (!inputBytes) inputBytes = fmDecode(inp.data);
+    if (!inputBytes) inputBytes = d2lBytes(inp.data);
     const [lo, hi] = inp.ranges[n];
     return { c, h, w, planes: Array.from({ length: Math.min(c, 3) }, (_, k) => fmMap(inputBytes, n * c + k, h, w, lo, hi)), lo, hi };
   }
@@ -94,14 +85,19 @@ function render({ model, el }) {
     const n = model.get("inputs").shape[0];
     const preds = model.get("predictions"), targets = model.get("targets");
     for (let k = 0; k < n; k++) {
-      const box = d2lEl(thumbs, "div", { cls: "d2l-col", attrs: { "data-image": k },
-        style: { cursor: "pointer", alignItems: "center", padding: "2px",
+      // a button: Tab reaches every image, Enter or Space picks it
+      const said = preds.length ? `, predicted ${labelOf(preds[k])}` +
+        (targets.length ? `, true ${labelOf(targets[k])}` : "") : "";
+      const box = d2lEl(thumbs, "button", { cls: "d2l-col", attrs: { type: "button", "data-image": k,
+        "data-testid": `fm-image-${k}`, "aria-label": `image ${k + 1}${said}`,
+        "aria-pressed": String(k === model.get("image")) },
+        style: { alignItems: "center", padding: "2px", background: "none", border: "none",
           outline: k === model.get("image") ? "3px solid #ff9800" : "none" } });
-      const canvas = d2lEl(box, "canvas");
+      const canvas = d2lEl(box, "canvas", { attrs: { "aria-hidden": "true" } });
       drawImage(canvas, inputImage(k), 48);
       if (preds.length) {
         const wrong = targets.length && targets[k] !== preds[k];
-        d2lEl(box, "div", { cls: "d2l-caption", text: labelOf(preds[k]),
+        d2lEl(box, "span", { cls: "d2l-caption", text: labelOf(preds[k]),
           style: { color: wrong ? "#a00" : "#555" } });
       }
       box.addEventListener("click", () => set("image", k));
@@ -137,10 +133,11 @@ function render({ model, el }) {
       { text: `${entry.name} (${entry.shape.join("×")})`, attrs: { value: String(idx) } }));
     layerSel.value = String(l);
     drawThumbs();
-    drawImage(inCanvas, inputImage(im), 196);
+    const preds = model.get("predictions"), targets = model.get("targets");
+    d2lLabel(inP, "input", `image ${im + 1} of ${n}` + (targets.length ? `, a ${labelOf(targets[im])}` : ""));
+    drawImage(inP.canvas, inputImage(im), 196);
     bars.replaceChildren();
     strip.replaceChildren();
-    const preds = model.get("predictions"), targets = model.get("targets");
     let tail = "";
     if (preds.length) tail += `; predicted: ${labelOf(preds[im])}`;
     if (targets.length) tail += `, true: ${labelOf(targets[im])}`;
@@ -152,7 +149,7 @@ function render({ model, el }) {
       const values = entry.values[im];
       const isScores = l === layers.length - 1 && preds.length > 0 && values.length === entry.length &&
         model.get("labels").length === values.length;
-      mapTitle.textContent = `${entry.name}: ${entry.shape.join("×")} values`;
+      d2lLabel(mapP, `${entry.name}: ${entry.shape.join("×")} values`, "drawn as bars below");
       drawBars(values, isScores);
       const lo = Math.min(...values), hi = Math.max(...values);
       mapRange.textContent = "";
@@ -160,6 +157,7 @@ function render({ model, el }) {
         `min ${d2lFmt(lo)}, max ${d2lFmt(hi)}${tail}`;
       root.dataset.range = JSON.stringify([lo, hi]);
       root.dataset.map = JSON.stringify(values);
+      root.dataset.channelLabel = "";
     } else {
       chanWrap.classList.remove("d2l-hidden");
       mapCanvas.classList.remove("d2l-hidden");
@@ -171,24 +169,46 @@ function render({ model, el }) {
       const bytes = bytesOf(l);
       const [lo, hi] = entry.ranges[im * kept + ch];
       const map = fmMap(bytes, im * kept + ch, h, w, lo, hi);
+      // Named channels (e.g. one class map per class) are comparable: one grey scale for all of
+      // this image's maps, and each map's mean, which global average pooling makes its score.
+      const names = entry.channel_labels || [];
+      const own = entry.ranges.slice(im * kept, (im + 1) * kept);
+      const shared = names.length ? [Math.min(...own.map((r) => r[0])), Math.max(...own.map((r) => r[1]))] : null;
+      const scale = (k) => shared || entry.ranges[im * kept + k];
+      const maps = Array.from({ length: kept }, (_, k) => fmMap(bytes, im * kept + k, h, w, ...entry.ranges[im * kept + k]));
+      const means = maps.map((m) => m.flat().reduce((a, b) => a + b, 0) / (h * w));
       d2lDrawGrid(mapCanvas, map, { cell: Math.max(1, Math.floor(196 / Math.max(h, w))),
-        color: (v) => d2lGrey(v, lo, hi), gridLines: false });
-      mapTitle.textContent = `${entry.name}, channel ${ch}: ${h}×${w}`;
+        color: (v) => d2lGrey(v, ...scale(ch)), gridLines: false });
+      const named = (k) => (names[k] === undefined ? "" : ` (${names[k]})`);
+      const marks = (k) => [preds.length && names[k] === labelOf(preds[im]) ? "predicted" : "",
+        targets.length && names[k] === labelOf(targets[im]) ? "true" : ""].filter(Boolean);
+      d2lLabel(mapP, `${entry.name}, channel ${ch}${named(ch)}: ${h}×${w}`, shared
+        ? `one scale for all ${kept} channels: black ${d2lFmt(shared[0])}, white ${d2lFmt(shared[1])}; ` +
+          `its mean is ${d2lFmt(means[ch])}`
+        : `black is its minimum ${d2lFmt(lo)}, white its maximum ${d2lFmt(hi)}`);
       mapRange.textContent = `min ${d2lFmt(lo)}, max ${d2lFmt(hi)}`;
       for (let k = 0; k < kept; k++) {
-        const box = d2lEl(strip, "div", { cls: "d2l-col", attrs: { "data-channel": k },
-          style: { cursor: "pointer", alignItems: "center", padding: "2px",
+        const caption = names[k] === undefined ? String(k) : `${k} ${names[k]}`;
+        const marked = marks(k);
+        const box = d2lEl(strip, "button", { cls: "d2l-col", attrs: { type: "button", "data-channel": k,
+          "data-testid": `fm-channel-${k}`, "aria-pressed": String(k === ch),
+          "aria-label": `channel ${caption}${marked.length ? `, the ${marked.join(" and ")} class` : ""}` },
+          style: { alignItems: "center", padding: "2px", background: "none", border: "none",
             outline: k === ch ? "3px solid #ff9800" : "none" } });
-        const canvas = d2lEl(box, "canvas");
-        const [a, b] = entry.ranges[im * kept + k];
-        d2lDrawGrid(canvas, fmMap(bytes, im * kept + k, h, w, a, b),
-          { cell: Math.max(1, Math.floor(48 / Math.max(h, w))), color: (v) => d2lGrey(v, a, b), gridLines: false });
-        d2lEl(box, "div", { cls: "d2l-caption", text: String(k) });
+        const canvas = d2lEl(box, "canvas", { attrs: { "aria-hidden": "true" } });
+        d2lDrawGrid(canvas, maps[k], { cell: Math.max(1, Math.floor(48 / Math.max(h, w))),
+          color: (v) => d2lGrey(v, ...scale(k)), gridLines: false });
+        d2lEl(box, "span", { cls: "d2l-caption", text: caption,
+          style: { fontWeight: marked.length ? "bold" : "normal" } });
+        if (shared) d2lEl(box, "span", { cls: "d2l-caption", text: `mean ${d2lFmt(means[k], 2)}` });
+        if (marked.length) d2lEl(box, "span", { cls: "d2l-caption", text: marked.join(", ") });
         box.addEventListener("click", () => set("channel", k));
       }
       const more = c > kept ? ` (first ${kept} of ${c} kept)` : "";
-      status.textContent = `layer ${entry.name} (${c}×${h}×${w}), channel ${ch} of ${c}${more}, ` +
+      status.textContent = `layer ${entry.name} (${c}×${h}×${w}), channel ${ch} of ${c}${named(ch)}${more}, ` +
         `image ${im + 1} of ${n}: min ${d2lFmt(lo)}, max ${d2lFmt(hi)}${tail}`;
+      root.dataset.channelLabel = names[ch] === undefined ? "" : names[ch];
+      root.dataset.channelMeans = JSON.stringify(means);
       root.dataset.range = JSON.stringify([lo, hi]);
       root.dataset.map = JSON.stringify(map);
     }

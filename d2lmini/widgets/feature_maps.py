@@ -9,11 +9,12 @@ not a Sequential works too; a module called twice appears twice.
 
 4-D outputs (images, channels, h, w) are stored as one small 2-D map per
 image and channel (at most ``max_channels`` channels per layer), each
-quantized to 8 bits between its own min and max and base64-encoded; other
-outputs (e.g. the logits) are stored per image as vectors of floats rounded
-to 3 decimals. The page decodes and draws them; nothing needs a kernel.
+quantized to 8 bits between its own min and max (`_codec`); other outputs
+(e.g. the logits) are stored per image as vectors of floats rounded to 3
+decimals. The page decodes and draws them; nothing needs a kernel. A layer
+whose channels mean something, such as NiN's last block (one map per class),
+can have them named (``channel_labels``).
 """
-import base64
 import json
 
 import numpy as np
@@ -23,6 +24,8 @@ from torch import nn
 
 from ..checks import check_images, check_int, check_labels
 from ..models.lenet import LeNet
+from ..module import eval_mode
+from . import _codec
 from ._base import CourseWidget, as_rows, untrained, validation_images
 
 __all__ = ["FeatureMapBrowser"]
@@ -59,26 +62,10 @@ def _units(model):
     return units
 
 
-def _quantize(maps):
-    """(k, ...) float maps → (uint8 bytes of all maps, [[lo, hi], ...] per map)."""
-    flat = maps.reshape(maps.shape[0], -1).double()
-    # 6 significant digits are plenty for the page; quantize against the rounded values.
-    ranges = [[float(f"{lo:.6g}") + 0.0, float(f"{hi:.6g}") + 0.0]
-              for lo, hi in zip(flat.min(1).values.tolist(), flat.max(1).values.tolist())]
-    lo, hi = torch.tensor(ranges, dtype=torch.float64).unbind(1)
-    scale = torch.where(hi > lo, hi - lo, torch.ones_like(hi))
-    q = torch.clamp(torch.round((flat - lo[:, None]) / scale[:, None] * 255), 0, 255)
-    return q.to(torch.uint8).numpy().tobytes(), ranges
-
-
 def _channels(state):
     """How many channels the page can show for the selected layer (1 for a vector)."""
     entry = state["layers"][state["layer"]] if state["layers"] else {}
     return entry.get("channels", 1)
-
-
-def _dequantize(raw, lo, hi):
-    return lo + raw.double() / 255 * (hi - lo)
 
 
 class FeatureMapBrowser(CourseWidget):
@@ -93,8 +80,12 @@ class FeatureMapBrowser(CourseWidget):
     ``targets`` (n ints) are the true classes, if known. ``max_channels``
     caps the channels kept per layer (1..64). ``layers`` optionally keeps
     only the layers with these names (as listed by `layer_names`) or indices.
-    ``layer``, ``channel`` and ``image`` (indices) pick what is shown first;
-    a new ``layer`` resets ``channel`` to 0.
+    ``channel_labels`` names the channels of some layers: {layer name: one
+    name per channel}, e.g. ``{"7.5 ReLU": labels}`` for NiN's last block,
+    whose ten maps are the classes' (the page then also marks the image's
+    predicted and true class among them). ``layer``, ``channel`` and
+    ``image`` (indices) pick what is shown first; a new ``layer`` resets
+    ``channel`` to 0.
 
     The model runs once in eval mode under ``torch.no_grad()``; its own
     train/eval mode is restored. The saved state is checked to stay under
@@ -125,7 +116,7 @@ class FeatureMapBrowser(CourseWidget):
         valid=(2,), invalid=(3, 0.0))
 
     def __init__(self, model=None, images=None, labels=None, max_channels=16, *,
-                 targets=None, layers=None, layer=0, channel=0, image=0):
+                 targets=None, layers=None, channel_labels=None, layer=0, channel=0, image=0):
         if model is None:
             raise TypeError(f"{WIDGET}: pass a model (any nn.Module), e.g. "
                             f"FeatureMapBrowser(net, images); for an untrained LeNet on "
@@ -153,6 +144,7 @@ class FeatureMapBrowser(CourseWidget):
         records, output = self._forward(model, images)
         if layers is not None:
             records = self._select(records, layers)
+        named = self._check_channel_labels(channel_labels, records)
         predictions = []
         if isinstance(output, torch.Tensor) and output.dim() == 2 and output.shape[0] == n:
             predictions = output.argmax(dim=1).tolist()
@@ -167,11 +159,11 @@ class FeatureMapBrowser(CourseWidget):
         estimate = sum(self._estimate(out, n, max_channels) for _, out in records)
         if estimate > MAX_STATE_BYTES:
             self._too_big(estimate, max_channels, records)
-        stored = [self._encode(name, out, n, max_channels) for name, out in records]
+        stored = [self._encode(name, out, n, max_channels, named.get(name))
+                  for name, out in records]
         stored = [s for s in stored if s is not None]
-        raw, ranges = _quantize(images.detach().cpu().reshape(n, -1))
-        inputs = {"shape": list(images.shape), "data": base64.b64encode(raw).decode("ascii"),
-                  "ranges": ranges}
+        data, ranges = _codec.encode(images.reshape(n, -1))
+        inputs = {"shape": list(images.shape), "data": data, "ranges": ranges}
         size = len(json.dumps(inputs)) + len(json.dumps(stored))
         if size > MAX_STATE_BYTES:
             self._too_big(size, max_channels, records)
@@ -219,12 +211,10 @@ class FeatureMapBrowser(CourseWidget):
 
         tensors = list(model.parameters()) + list(model.buffers())
         device = tensors[0].device if tensors else images.device
-        modes = [(m, m.training) for m in model.modules()]
         try:
             for name, module in units:
                 handles.append(module.register_forward_hook(hook_for(name)))
-            model.eval()
-            with torch.no_grad():
+            with eval_mode(model), torch.no_grad():
                 try:
                     output = model(images.to(device))
                 except Exception as error:
@@ -234,8 +224,6 @@ class FeatureMapBrowser(CourseWidget):
         finally:
             for handle in handles:
                 handle.remove()
-            for module, training in modes:
-                module.training = training
         return records, output
 
     @staticmethod
@@ -254,6 +242,33 @@ class FeatureMapBrowser(CourseWidget):
                 raise ValueError(f"{WIDGET}: layers entry {item!r} is neither a layer name nor "
                                  f"an index < {len(names)}; the layers are {names}")
         return [records[i] for i in sorted(set(chosen))]
+
+    @staticmethod
+    def _check_channel_labels(channel_labels, records):
+        """{layer name: its channels' names}, each a layer of maps with one name per channel."""
+        if channel_labels is None:
+            return {}
+        if not isinstance(channel_labels, dict):
+            raise TypeError(f"{WIDGET}: channel_labels must be a dict {{layer name: one name "
+                            f"per channel}}, got {type(channel_labels).__name__}")
+        outputs = dict(records)
+        named = {}
+        for name, names in channel_labels.items():
+            out = outputs.get(name)
+            if out is None:
+                raise ValueError(f"{WIDGET}: channel_labels names layer {name!r}, which is not "
+                                 f"shown; the layers are {[n for n, _ in records]}")
+            if not isinstance(out, torch.Tensor) or out.dim() != 4:
+                raise ValueError(f"{WIDGET}: channel_labels names layer {name!r}, whose output "
+                                 f"has shape {tuple(getattr(out, 'shape', ()))}, not (images, "
+                                 f"channels, h, w); name the channels of a layer of maps")
+            names = check_labels(names, f"channel_labels[{name!r}]", fn=WIDGET)
+            if len(names) != out.shape[1]:
+                raise ValueError(f"{WIDGET}: channel_labels[{name!r}] has {len(names)} names "
+                                 f"but the layer has {out.shape[1]} channels; give one per "
+                                 f"channel")
+            named[name] = names
+        return named
 
     @staticmethod
     def _check_targets(targets, n, labels):
@@ -288,7 +303,7 @@ class FeatureMapBrowser(CourseWidget):
                          f"layers=[...] from {[name for name, _ in records]}")
 
     @staticmethod
-    def _encode(name, out, n, max_channels):
+    def _encode(name, out, n, max_channels, channel_labels=None):
         if not isinstance(out, torch.Tensor) or out.dim() < 1 or out.shape[0] != n:
             return None  # tuples, scalars, or outputs that are not per image
         out = out.detach().float().cpu()
@@ -297,9 +312,12 @@ class FeatureMapBrowser(CourseWidget):
         if out.dim() == 4:
             _, c, h, w = out.shape
             kept = min(c, max_channels)
-            raw, ranges = _quantize(out[:, :kept].reshape(n * kept, h, w))
-            return {"name": name, "kind": "maps", "shape": [c, h, w], "channels": kept,
-                    "data": base64.b64encode(raw).decode("ascii"), "ranges": ranges}
+            data, ranges = _codec.encode(out[:, :kept].reshape(n * kept, h, w))
+            entry = {"name": name, "kind": "maps", "shape": [c, h, w], "channels": kept,
+                     "data": data, "ranges": ranges}
+            if channel_labels is not None:
+                entry["channel_labels"] = channel_labels[:kept]
+            return entry
         flat = out.reshape(n, -1)
         kept = min(flat.shape[1], MAX_VECTOR)
         values = as_rows(flat[:, :kept])
@@ -332,10 +350,8 @@ class FeatureMapBrowser(CourseWidget):
         channel = check_int(channel, "channel", fn=WIDGET, minimum=0,
                             maximum=entry["channels"] - 1)
         _, h, w = entry["shape"]
-        index = image * entry["channels"] + channel
-        raw = torch.frombuffer(bytearray(base64.b64decode(entry["data"])), dtype=torch.uint8)
-        lo, hi = entry["ranges"][index]
-        return _dequantize(raw[index * h * w:(index + 1) * h * w].reshape(h, w), lo, hi)
+        maps = _codec.decode(entry["data"], entry["ranges"], (h, w))
+        return maps[image * entry["channels"] + channel]
 
     def predicted_label(self, image=0):
         """The predicted class name (or index, as text) of an image, as the page writes it."""

@@ -68,10 +68,12 @@ function render({ model, el }) {
   const row = d2lEl(root, "div", { cls: "d2l-row" });
   const inPanel = d2lEl(row, "div", { cls: "d2l-col" });
   const inCaption = d2lEl(inPanel, "div", { cls: "d2l-caption" });
-  const canvas = d2lEl(inPanel, "canvas", { attrs: { role: "img", "data-testid": "ps-input" } });
+  const canvas = d2lEl(inPanel, "canvas", { attrs: { role: "img", "data-testid": "ps-input",
+    "aria-label": "the padded input and the window" } });
   const outPanel = d2lEl(row, "div", { cls: "d2l-col" });
   const outCaption = d2lEl(outPanel, "div", { cls: "d2l-caption" });
-  const outCanvas = d2lEl(outPanel, "canvas", { attrs: { role: "img", "data-testid": "ps-output" } });
+  const outCanvas = d2lEl(outPanel, "canvas", { attrs: { role: "img", "data-testid": "ps-output",
+    "aria-label": "the output" } });
   const unreached = d2lEl(root, "div", { cls: "d2l-caption", attrs: { "data-testid": "ps-unreached" } });
   const code = d2lEl(root, "div", { cls: "d2l-code", attrs: { "data-testid": "ps-code" } });
   const legend = d2lEl(root, "div", { cls: "d2l-caption",
@@ -170,6 +172,10 @@ function render({ model, el }) {
     ctx.strokeStyle = "#1565c0"; ctx.lineWidth = 2;
     ctx.strokeRect(gw.p * cell + 1, gh.p * cell + 1, gw.n * cell - 2, gh.n * cell - 2);
     inCaption.textContent = `input ${gh.n}×${gw.n} padded to ${gh.padded}×${gw.padded}`;
+    canvas.setAttribute("aria-label", `${inCaption.textContent}: the window of output (${oi}, ${oj}) ` +
+      `covers padded rows ${oi * gh.s}..${oi * gh.s + gh.span - 1}, columns ${oj * gw.s}..` +
+      `${oj * gw.s + gw.span - 1}; its taps are orange, padding grey, never-reached rows and ` +
+      "columns hatched");
 
     const outGrid = Array.from({ length: g.shape[0] }, () => new Array(g.shape[1]).fill(0));
     d2lDrawGrid(outCanvas, outGrid, {
@@ -177,6 +183,7 @@ function render({ model, el }) {
       color: (v, i, j) => (i === oi && j === oj ? "rgb(255,183,77)" : "rgb(240,244,255)"),
     });
     outCaption.textContent = `output ${g.shape[0]}×${g.shape[1]}`;
+    outCanvas.setAttribute("aria-label", `${outCaption.textContent}: position (${oi}, ${oj}) is orange`);
 
     const lost = [];
     for (const [a, label] of [[gh, "row"], [gw, "column"]]) {
