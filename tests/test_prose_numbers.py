@@ -144,7 +144,7 @@ CLAIMS = {   # kind -> pattern; where two overlap, the earlier kind takes the te
 LIST_BEFORE = rf"(?:\d|\b(?:{one_of(WORD_NUMBERS)})),? (?:and |or |to )?$"
 IS_PART = re.compile(rf"^(?:{'|'.join(PARTS.split())})$", re.I)
 SETTING_BEFORE = re.compile(r"(?:\brates?|\blr|momentum|dropout|probability|SGD with)\b"
-                            r"(?:(?!\. )[^;:]){0,50}$", re.I)
+                            r"(?:(?!\. )[^;:()]){0,50}$", re.I)
 RATIO = re.compile(rf"(?<![\w.])(?:({DIGITS})\s?(x|×| times|-fold|%)|(\d+)/(\d+))(?![\w/])")
 
 # ------------------------------------------------------------------- a page and its subsections
@@ -425,11 +425,13 @@ def quoted(kind, match, sentence, section):
         return False
     scale = UNITS.get(match.groupdict().get("unit"), 1)
     facts = [f.value for f in book.FACTS if not f.sections or section in f.sections]
-    if kind in ("count", "setting"):
-        of_epochs = (match.groupdict().get("noun") or "").lower().startswith("epoch")
-        epochs = {m.epochs for m in BOOK} if of_epochs else set()
-        return backs(facts, match["num"], 1, match) or value_of(match["num"]) in epochs
     models = named_models(sentence) or book.models_of(section)
+    if kind in ("count", "setting"):      # d2l's settings: 10 epochs, lr 0.05
+        of_epochs = (match.groupdict().get("noun") or "").lower().startswith("epoch")
+        d2l = {m.epochs for m in BOOK} if of_epochs else set()
+        if kind == "setting":
+            d2l = {p.lr for m in models for p in m.published}
+        return backs(facts, match["num"], 1, match) or value_of(match["num"]) in d2l
     recorded = [run[key] for run in RECORDED for key in ("val_acc", "train_acc")
                 if (run["section"], run["model"]) in {(m.section, m.name) for m in models}]
     an_accuracy = kind == "accuracy" or re.search("accura", sentence)
