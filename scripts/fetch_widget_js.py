@@ -18,8 +18,13 @@ _config.yml names files served from the book's `_static/`
 * d2l/vendor/mathjax/     MathJax 3 (tex-mml-chtml.js and the parts it loads), from npm
 * d2l/widgets-config.js   (tracked, not fetched) points RequireJS at the above
 
+For tests/test_browser.py only, outside the book (never served to readers):
+
+* node_modules/axe-core/axe.min.js  axe-core, which the test injects into every
+                                    page to check it against WCAG 2.1 A and AA
+
 Every npm tarball is checked against the integrity hash pinned below.
-book_static/d2l/vendor/ is git-ignored; scripts/setup.sh runs this script.
+book_static/d2l/vendor/ and node_modules/ are git-ignored; scripts/setup.sh runs this script.
 """
 import argparse
 import hashlib
@@ -35,6 +40,8 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "book_static" / "d2l" / "vendor"
 STAMP = VENDOR / "VERSIONS.json"
+TEST_VENDOR = ROOT / "node_modules"
+AXE = TEST_VENDOR / "axe-core" / "axe.min.js"
 
 #: npm package -> (exact version, registry integrity of its tarball,
 #:                 [(path or folder inside the package, destination under vendor/), ...])
@@ -56,8 +63,16 @@ NPM = {
          *[(f"es5/{folder}/", f"mathjax/{folder}/")
            for folder in ("input", "output", "ui", "a11y", "adaptors", "sre")]]),
 }
-#: Files that must exist for the vendor folder to count as complete.
-REQUIRED = ["require.js", "embed-amd.js", "anywidget.js", "mathjax/tex-mml-chtml.js"]
+#: For the browser test only: the same, copied into TEST_VENDOR (relative destinations).
+TEST_NPM = {
+    "axe-core": (
+        "4.14.1",
+        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        [("axe.min.js", "axe-core/axe.min.js")]),
+}
+#: Files that must exist for the vendor folders to count as complete.
+REQUIRED = [VENDOR / name for name in
+            ("require.js", "embed-amd.js", "anywidget.js", "mathjax/tex-mml-chtml.js")] + [AXE]
 
 
 def anywidget_amd():
@@ -83,7 +98,7 @@ def up_to_date(versions):
         return False
     stamp = json.loads(STAMP.read_text())
     return (stamp.get("versions") == versions
-            and all((VENDOR / name).is_file() for name in REQUIRED)
+            and all(path.is_file() for path in REQUIRED)
             and any((VENDOR / "html-manager" / "dist").glob("*.woff2")))
 
 
@@ -95,16 +110,16 @@ def _matches(name, source):
     return name == source
 
 
-def _target(name, source, destination):
+def _target(name, source, destination, into):
     if source.endswith("/"):
-        return VENDOR / destination / name[len(source):]
+        return into / destination / name[len(source):]
     if destination.endswith("/"):
-        return VENDOR / destination / pathlib.PurePosixPath(name).name
-    return VENDOR / destination
+        return into / destination / pathlib.PurePosixPath(name).name
+    return into / destination
 
 
-def npm_fetch(package, version, integrity, members):
-    """`npm pack` one package, check its integrity, copy ``members`` into VENDOR."""
+def npm_fetch(package, version, integrity, members, into):
+    """`npm pack` one package, check its integrity, copy ``members`` into the folder ``into``."""
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit("fetch_widget_js: npm is needed to fetch the book's JavaScript "
@@ -125,7 +140,7 @@ def npm_fetch(package, version, integrity, members):
                 name = member.name[len("package/"):]
                 for source, destination in members:
                     if _matches(name, source):
-                        target = _target(name, source, destination)
+                        target = _target(name, source, destination, into)
                         target.parent.mkdir(parents=True, exist_ok=True)
                         target.write_bytes(tar.extractfile(member).read())
                         copied += 1
@@ -140,22 +155,25 @@ def main():
     parser.add_argument("--force", action="store_true", help="fetch even if up to date")
     args = parser.parse_args()
     anywidget_path, anywidget_version = anywidget_amd()
-    versions = {name: spec[0] for name, spec in NPM.items()}
+    versions = {name: spec[0] for name, spec in (NPM | TEST_NPM).items()}
     versions["anywidget"] = anywidget_version
     if not args.force and up_to_date(versions):
         print(f"book JavaScript up to date in {VENDOR.relative_to(ROOT)}")
         return 0
-    if VENDOR.exists():
-        shutil.rmtree(VENDOR)
+    for folder in (VENDOR, *(TEST_VENDOR / name for name in TEST_NPM)):
+        if folder.exists():
+            shutil.rmtree(folder)
     VENDOR.mkdir(parents=True)
     files = {}
-    for package, (version, integrity, members) in NPM.items():
-        files[package] = npm_fetch(package, version, integrity, members)
+    for packages, into in ((NPM, VENDOR), (TEST_NPM, TEST_VENDOR)):
+        for package, (version, integrity, members) in packages.items():
+            files[package] = npm_fetch(package, version, integrity, members, into)
     shutil.copyfile(anywidget_path, VENDOR / "anywidget.js")
     sha = "sha256-" + hashlib.sha256(anywidget_path.read_bytes()).hexdigest()
     STAMP.write_text(json.dumps({"versions": versions, "files": files, "anywidget": sha},
                                 indent=1) + "\n")
-    print(f"fetched the book's JavaScript into {VENDOR.relative_to(ROOT)}: "
+    print(f"fetched the book's JavaScript into {VENDOR.relative_to(ROOT)} (axe-core into "
+          f"{TEST_VENDOR.relative_to(ROOT)}): "
           + ", ".join(f"{k} {v}" for k, v in versions.items()))
     return 0
 

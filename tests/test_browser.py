@@ -12,6 +12,12 @@ Needs the book built first (``jupyter-book build .`` makes ``_build/html``;
 
 Every other page (text, results, benchmarks, search) must load cleanly too:
 no failed or off-site request, no console error. A screenshot of each page goes to ``_build/screenshots/``.
+
+And every page reads cleanly for every reader (tests/pagecheck.py): no nbval
+marker or set-up code in view; no serious or critical WCAG 2.1 A/AA violation
+found by axe-core, in the light and (contrast) the dark colour mode; every
+widget control reached by Tab; nothing wider than a 1280 px or a 390 px
+screen, and no printed output line cut off at 1280 px.
 """
 import contextlib
 import functools
@@ -27,6 +33,8 @@ import pytest
 import torch
 from torch import nn
 
+from pagecheck import (AXE, axe_problems, scaffolding_shown, set_colour_mode, untabbable_controls,
+                       wider_than_screen)
 from pagewatch import off_site, watch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -221,6 +229,26 @@ def test_page_without_widgets_loads_cleanly(browser, server, page_path):
         assert visit.off_site() == [], "requests off 127.0.0.1"
         assert visit.failed == [], "failed requests"
         assert visit.errors == [], "console errors"
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("page_path", PAGES + plain_pages(),
+                         ids=lambda p: p.relative_to(HTML).as_posix())
+def test_page_reads_cleanly_for_every_reader(browser, server, page_path):
+    if not AXE.is_file():
+        pytest.skip(f"axe-core is missing ({AXE.relative_to(ROOT)}): python scripts/fetch_widget_js.py")
+    visit, _, _ = _open(browser, server, page_path)
+    try:
+        page = visit.page
+        set_colour_mode(page, "light")
+        problems = scaffolding_shown(page) + wider_than_screen(page, 1280)
+        problems += [f"light: {p}" for p in axe_problems(page)]
+        set_colour_mode(page, "dark")
+        problems += [f"dark: {p}" for p in axe_problems(page, rules=["color-contrast"])]
+        problems += untabbable_controls(page)
+        problems += wider_than_screen(page, 390)
+        assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
     finally:
         visit.close()
 
