@@ -31,28 +31,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 #: Largest image side a widget accepts (the state goes into the page).
 MAX_IMAGE_SIDE = 128
 
-CSS = """
-.d2l-widget { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  font-size: 14px; line-height: 1.4; color: #222; margin: 0.5em 0; }
-.d2l-widget .d2l-row { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
-.d2l-widget .d2l-col { display: flex; flex-direction: column; gap: 0.3em; }
-.d2l-widget .d2l-controls { display: flex; flex-wrap: wrap; gap: 0.5em 1em;
-  align-items: center; margin: 0.4em 0; }
-.d2l-widget .d2l-controls label { display: inline-flex; gap: 0.3em; align-items: center; }
-.d2l-widget input[type=number] { width: 4.5em; font: inherit; }
-.d2l-widget select, .d2l-widget button { font: inherit; }
-.d2l-widget button { padding: 0.1em 0.6em; cursor: pointer; }
-.d2l-widget canvas { image-rendering: pixelated; border: 1px solid #bbb; }
-.d2l-widget .d2l-caption { font-size: 12px; color: #555; }
-.d2l-widget .d2l-status { font-family: ui-monospace, Menlo, Consolas, monospace;
-  font-size: 13px; margin: 0.3em 0; white-space: pre-wrap; }
-.d2l-widget .d2l-code { font-family: ui-monospace, Menlo, Consolas, monospace;
-  font-size: 12.5px; background: #f6f8fa; padding: 0.4em 0.6em; border-radius: 4px;
-  white-space: pre; overflow-x: auto; }
-.d2l-widget .d2l-error { color: #a00; background: #fff0f0; border: 1px solid #e0b4b4;
-  padding: 0.4em 0.6em; border-radius: 4px; }
-.d2l-widget .d2l-hidden { display: none; }
-"""
+#: The style every widget shares (a light card, also in dark themes), saved with its state.
+CSS = (HERE / "_base.css").read_text(encoding="utf-8")
 
 
 def read_js(name, folder=HERE):
