@@ -22,6 +22,8 @@ torchvision and without pinned versions. One module per topic:
 * ``architecture`` - a model's layers as a graph, from its own code (for ``ArchitectureView``)
 * ``notebook`` - the set-up call of every page, ``expect_error``
 * ``results`` - recording training runs for the results page
+* ``book``    - the book's sections (from _toc.yml), recorded runs and quoted numbers,
+  for its scripts and tests; ``models.BOOK`` is the registry of each section's models
 * ``recorded`` - runs a page quotes but cannot repeat (a GPU run, a long CPU run), as files
 * ``compat``  - d2l's small framework aliases
 * ``models``  - the models the chapters build (``d2lmini.models``)
