@@ -12,8 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["RTOL", "shift_image", "dense_init", "dense_forward", "conv_same",
-           "away_from_border", "equivariance", "layer_counts"]
+__all__ = ["RTOL", "shift_image", "dense_init", "dense_forward", "conv_same", "dense_layer",
+           "conv_layer", "unit_weights", "away_from_border", "equivariance", "layer_counts"]
 
 #: Two outputs count as equal within this relative tolerance (the page uses the same).
 RTOL = 1e-9
@@ -57,6 +57,42 @@ def conv_same(X, K):
     kh, kw = K.shape
     padded = F.pad(X.double(), (kw // 2, kw // 2, kh // 2, kh // 2))
     return ops.corr2d(padded, K.double())
+
+
+def dense_layer(W):
+    """An ``nn.Linear(n_in, n_out, bias=False)`` holding ``W`` (n_out, n_in), in float64."""
+    layer = nn.Linear(W.shape[1], W.shape[0], bias=False).double()
+    with torch.no_grad():
+        layer.weight.copy_(W)
+    return layer
+
+
+def conv_layer(K):
+    """An ``nn.Conv2d(1, 1, K.shape, padding=kernel // 2, bias=False)`` holding ``K``, in
+    float64: `conv_same` as a layer."""
+    kh, kw = K.shape
+    layer = nn.Conv2d(1, 1, (kh, kw), padding=(kh // 2, kw // 2), bias=False).double()
+    with torch.no_grad():
+        layer.weight.copy_(K[None, None])
+    return layer
+
+
+def unit_weights(W, K, shape, unit):
+    """The weight output ``unit`` (row, column) gives each pixel in both layers: two (h, w) maps.
+
+    The dense map is the unit's row of ``W``, every pixel its own weight. The
+    convolution's map is the same layer written as a dense one (§7.1.2): the
+    kernel placed around the unit, zero elsewhere.
+    """
+    (h, w), (i, j) = shape, unit
+    kh, kw = K.shape
+    conv = torch.zeros(h, w, dtype=torch.float64)
+    for a in range(kh):
+        for b in range(kw):
+            r, c = i + a - kh // 2, j + b - kw // 2
+            if 0 <= r < h and 0 <= c < w:
+                conv[r, c] = K[a, b]
+    return W[i * w + j].reshape(h, w).double(), conv
 
 
 def away_from_border(shape, kernel_shape, shift):

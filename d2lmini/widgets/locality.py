@@ -17,12 +17,10 @@ text is written once, here (`TEXTS`): the page fills it with its own numbers.
 import numpy as np
 import torch
 import traitlets
-from torch import nn
 from torch.nn import functional as F
 
+from .. import equivariance as eqv
 from ..checks import check_cell, check_choice, check_image, check_pair, check_str
-from ..equivariance import (conv_same, dense_forward, dense_init, equivariance, layer_counts,
-                            shift_image)
 from . import _codec, presets
 from ._base import MAX_IMAGE_SIDE, CourseWidget, as_rows, validation_images
 from ._text import fill
@@ -34,7 +32,6 @@ MAX_SIDE = 16          # (h*w)^2 dense weights go into the page: 65,536 at 16×1
 MIN_SIDE = 2
 MAX_KERNEL_SIDE = 7
 MAX_SHIFT = 3
-DEFAULT_SIDE = 14      # Fashion-MNIST's 28×28 averaged over 2×2 blocks
 
 #: The status lines: the counts, then what the shift did (no shift / some units away
 #: from the border / none). Python fills them in `LocalityView.status`, the page with
@@ -53,15 +50,6 @@ TEXTS = {
                    "{conv_equal_all} of {units} units, the dense output at {dense_equal_all} "
                    "of {units}",
 }
-
-
-def random_kernel(seed=0, size=3):
-    """``nn.Conv2d(1, 1, size)``'s weight right after ``torch.manual_seed(seed)``,
-    rounded to 4 decimals."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        K = nn.Conv2d(1, 1, size, bias=False).weight.detach()[0, 0]
-    return as_rows(K, 4)
 
 
 # ---------------------------------------------------------------- the widget
@@ -110,7 +98,7 @@ def _check_shift(value, state):
 def _dense(state):
     """The seeded dense weights, 8 bits each: {"shape": [h*w, h*w], "data", "ranges"}."""
     n = len(state["image"]) * len(state["image"][0])
-    data, ranges = _codec.encode(dense_init(n, n, state["seed"])[None])
+    data, ranges = _codec.encode(eqv.dense_init(n, n, state["seed"])[None])
     return {"shape": [n, n], "data": data, "ranges": ranges}
 
 
@@ -133,9 +121,9 @@ class LocalityView(CourseWidget):
     there). ``shift``: (dy, dx) in -3..3 (an int: both), how far the input
     moves down and right; zeros come in at the border.
 
-    Click an output unit in the page to select it. The status line counts
-    weights and connections, and for a shift how many outputs equal the
-    unshifted output moved by the shift (`equivariance`).
+    Click an output unit in the page to select it. The status line (`TEXTS`)
+    counts weights and connections, and for a shift how many outputs equal
+    the unshifted output moved by the shift (`equivariance`).
     """
 
     _esm_file = "locality.js"
@@ -178,9 +166,7 @@ class LocalityView(CourseWidget):
                                f"28×28 averaged to 14×14")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"{WIDGET}: seed must be an int, got {seed!r} ({type(seed).__name__})")
-        offered = presets.for_page(odd_only=True)
-        offered["random"] = {"label": f"random (nn.Conv2d init, seed {seed})",
-                             "kernel": random_kernel(seed)}
+        offered = {**presets.for_page(odd_only=True), "random": presets.random_kernel(seed)}
         super().__init__(seed=seed, presets=offered, texts=TEXTS, max_shift=MAX_SHIFT,
                          image=image, image_label=image_label, kernel=kernel, unit=unit,
                          shift=shift)
@@ -210,66 +196,43 @@ class LocalityView(CourseWidget):
 
     def dense_layer(self):
         """An ``nn.Linear(h*w, h*w, bias=False)`` holding `dense_weight` (float64)."""
-        W = self.dense_weight()
-        layer = nn.Linear(W.shape[1], W.shape[0], bias=False).double()
-        with torch.no_grad():
-            layer.weight.copy_(W)
-        return layer
+        return eqv.dense_layer(self.dense_weight())
 
     def conv_layer(self):
-        """An ``nn.Conv2d(1, 1, kernel, padding=kernel // 2, bias=False)`` holding the kernel
-        (float64)."""
-        K = self.kernel_tensor()
-        kh, kw = K.shape
-        layer = nn.Conv2d(1, 1, (kh, kw), padding=(kh // 2, kw // 2), bias=False).double()
-        with torch.no_grad():
-            layer.weight.copy_(K[None, None])
-        return layer
+        """An ``nn.Conv2d(1, 1, kernel, padding=kernel // 2, bias=False)`` holding the kernel."""
+        return eqv.conv_layer(self.kernel_tensor())
 
     def _shift(self, shift):
         return self.shift if shift is None else _check_shift(shift, {})
 
     def shifted(self, shift=None):
         """The image moved by ``shift`` (default: the current one): the page's input panel."""
-        return shift_image(self.image_tensor(), self._shift(shift))
+        return eqv.shift_image(self.image_tensor(), self._shift(shift))
 
     def dense_output(self, shift=None):
         """The dense layer's (h, w) output for the image moved by ``shift`` (default: current)."""
-        return dense_forward(self.dense_weight(), self.shifted(shift))
+        return eqv.dense_forward(self.dense_weight(), self.shifted(shift))
 
     def conv_output(self, shift=None):
         """The convolution's (h, w) output for the image moved by ``shift`` (default: current)."""
-        return conv_same(self.shifted(shift), self.kernel_tensor())
+        return eqv.conv_same(self.shifted(shift), self.kernel_tensor())
 
     def unit_weights(self, unit=None):
-        """The weights ``unit`` (default: the selected one) gives each pixel, as two (h, w) maps.
-
-        The dense map is the unit's row of `dense_weight`, every pixel its own
-        weight. The convolution's map is the same layer written as a dense
-        one (§7.1.2): the kernel placed around the unit, zero elsewhere.
-        """
-        h, w = len(self.image), len(self.image[0])
-        i, j = self.unit if unit is None else check_cell(unit, "unit", (h, w), fn=WIDGET)
-        dense = self.dense_weight()[i * w + j].reshape(h, w)
-        K = self.kernel_tensor()
-        kh, kw = K.shape
-        conv = torch.zeros(h, w, dtype=torch.float64)
-        for a in range(kh):
-            for b in range(kw):
-                r, c = i + a - kh // 2, j + b - kw // 2
-                if 0 <= r < h and 0 <= c < w:
-                    conv[r, c] = K[a, b]
-        return dense, conv
+        """`equivariance.unit_weights` of ``unit`` (default: the selected one): its dense and
+        convolution weight maps."""
+        shape = (len(self.image), len(self.image[0]))
+        unit = self.unit if unit is None else check_cell(unit, "unit", shape, fn=WIDGET)
+        return eqv.unit_weights(self.dense_weight(), self.kernel_tensor(), shape, unit)
 
     def counts(self):
         """`layer_counts` for this image and kernel."""
-        return layer_counts((len(self.image), len(self.image[0])),
-                            (len(self.kernel), len(self.kernel[0])))
+        return eqv.layer_counts((len(self.image), len(self.image[0])),
+                                (len(self.kernel), len(self.kernel[0])))
 
     def equivariance(self, shift=None):
         """`equivariance` for ``shift`` (default: the current one), with this widget's layers."""
-        return equivariance(self.image_tensor(), self.dense_weight(), self.kernel_tensor(),
-                            self._shift(shift))
+        return eqv.equivariance(self.image_tensor(), self.dense_weight(), self.kernel_tensor(),
+                                self._shift(shift))
 
     def status(self):
         """The lines of the page's status text for the current state (`TEXTS`, filled)."""

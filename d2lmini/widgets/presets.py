@@ -7,7 +7,10 @@ kernels, positive where brightness grows to the right ("vertical edge") or
 downwards ("horizontal edge").
 """
 
-__all__ = ["PRESETS", "for_page", "preset_of"]
+import torch
+from torch import nn
+
+__all__ = ["PRESETS", "for_page", "preset_of", "random_kernel"]
 
 #: name -> (label shown in the menu, kernel rows).
 PRESETS = {
@@ -31,6 +34,17 @@ def for_page(odd_only=False):
     return {name: {"label": label, "kernel": [list(row) for row in rows]}
             for name, (label, rows) in PRESETS.items()
             if not odd_only or (len(rows) % 2 and len(rows[0]) % 2)}
+
+
+def random_kernel(seed=0):
+    """The preset "random" of a widget made with ``seed``: {"label", "kernel"}, the kernel
+    ``nn.Conv2d(1, 1, 3)``'s weight right after ``torch.manual_seed(seed)``, to 4 decimals
+    (the global random state is left as it was)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        K = nn.Conv2d(1, 1, 3, bias=False).weight.detach()[0, 0]
+    return {"label": f"random (nn.Conv2d init, seed {seed})",
+            "kernel": [[round(v, 4) + 0.0 for v in row] for row in K.tolist()]}
 
 
 def preset_of(kernel, presets=None):
