@@ -161,6 +161,49 @@ def test_channels_bad_arguments(kwargs, error, words):
     assert "ChannelsView" in str(info.value)
 
 
+STEP = FAKE_PAGE + r"""
+const { model, el } = page(payload.state);
+const byId = (id) => [...el.walk()].find((n) => n.attributes["data-testid"] === id);
+const seen = [];
+for (const [id, times] of payload.clicks) {
+  for (let t = 0; t < times; t++) byId(id).dispatchEvent(new Event("click"));
+  seen.push(byId(payload.status).textContent);
+}
+return { sent: model.sent, seen };
+"""
+
+
+@needs_node
+@pytest.mark.parametrize("mode", ["multi_in", "1x1"])
+def test_channels_buttons_step_through_cells_as_a_click_would(mode):
+    w = ChannelsView(mode=mode)
+    state = json.loads(json.dumps(w.get_state(), default=str))
+    out = run_js(w, STEP, {"state": state, "status": "channels-status",
+                           "clicks": [["channels-next", 4], ["channels-prev", 1]]})
+    name = "pixel" if mode == "1x1" else "cell"
+    cols = 3 if mode == "1x1" else 2  # pixels of X (3×3) or cells of Y (2×2)
+    cells = [[k // cols, k % cols] for k in (1, 2, 3, 4 % (cols * cols))]
+    assert out["sent"] == [{name: c} for c in cells + [cells[2]]]
+    for message in out["sent"]:
+        w.set_state(message)
+    assert getattr(w, name) == cells[2]
+    if mode == "multi_in":  # d2l's example: Y[0, 1, 1] = 120
+        assert out["seen"][-1].endswith("Y[0, 1, 1] = 120")
+
+
+@needs_node
+def test_pooling_buttons_show_each_output_window():
+    w = PoolingExplorer(torch.arange(16.0).reshape(4, 4))
+    state = json.loads(json.dumps(w.get_state(), default=str))
+    out = run_js(w, STEP, {"state": state, "status": "pooling-status",
+                           "clicks": [["pooling-next", 1], ["pooling-next", 1], ["pooling-prev", 2]]})
+    assert out["sent"] == []  # what is shown, not state
+    assert out["seen"][0].endswith("cell (0, 0) = 5, window rows 0..1, columns 0..1")
+    assert out["seen"][1].endswith("cell (0, 1) = 7, window rows 0..1, columns 2..3")
+    assert out["seen"][2].endswith("cell (1, 1) = 15, window rows 2..3, columns 2..3")
+    assert w.pooled().tolist() == [[5, 7], [13, 15]]
+
+
 def test_channels_traits_are_validated():
     w = ChannelsView()
     with pytest.raises(ValueError, match="mode"):

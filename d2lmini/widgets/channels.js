@@ -32,6 +32,11 @@ function render({ model, el }) {
   d2lEl(outWrap, "span", { text: "output channel" });
   const outSel = d2lEl(outWrap, "select",
     { attrs: { "data-testid": "channels-out-channel", "aria-label": "output channel" } });
+  // the keyboard's way to what a click on a cell selects: the output cell, or the pixel in 1×1 mode
+  const prev = d2lEl(controls, "button", { text: "‹", attrs: { type: "button",
+    "data-testid": "channels-prev", "aria-label": "previous output cell (pixel in 1×1 mode)" } });
+  const next = d2lEl(controls, "button", { text: "›", attrs: { type: "button",
+    "data-testid": "channels-next", "aria-label": "next output cell (pixel in 1×1 mode)" } });
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "channels-status" } });
   const expr = d2lEl(root, "div", { cls: "d2l-code", attrs: { "data-testid": "channels-expression" } });
   const board = d2lEl(root, "div", { cls: "d2l-col" });
@@ -169,6 +174,16 @@ function render({ model, el }) {
     }
   }
 
+  /** Select the cell (or pixel) `delta` steps on, row by row, wrapping around. */
+  function step(delta) {
+    const pixels = model.get("mode") === "1x1";
+    const grid = pixels ? model.get("X")[0] : model.get("Y")[0];
+    const rows = grid.length, cols = grid[0].length, [i, j] = model.get(pixels ? "pixel" : "cell");
+    const k = (((i * cols + j + delta) % (rows * cols)) + rows * cols) % (rows * cols);
+    d2lSave(model, { [pixels ? "pixel" : "cell"]: [Math.floor(k / cols), k % cols] });
+  }
+  prev.addEventListener("click", () => step(-1));
+  next.addEventListener("click", () => step(1));
   modeSel.addEventListener("change", () => d2lSave(model, { mode: modeSel.value }));
   outSel.addEventListener("change", () => d2lSave(model, { out_channel: Number(outSel.value) }));
   const names = ["mode", "X", "K", "Y", "partials", "kernel_1x1", "Y1", "out_channel", "cell", "pixel", "stacked"];

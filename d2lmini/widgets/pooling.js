@@ -96,6 +96,11 @@ function render({ model, el }) {
   const padIn = d2lNumberInput(controls, "padding",
     { min: 0, step: 1, "data-testid": "pooling-padding", "aria-label": "padding" },
     (text) => saveInt("padding", text, 0, Math.floor(model.get("pool_size") / 2)));
+  // the keyboard's way to what a click on an output cell shows: its window
+  const prevCell = d2lEl(controls, "button", { text: "‹", attrs: { type: "button",
+    "data-testid": "pooling-prev", "aria-label": "previous output cell" } });
+  const nextCell = d2lEl(controls, "button", { text: "›", attrs: { type: "button",
+    "data-testid": "pooling-next", "aria-label": "next output cell" } });
   const status = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-status" } });
   const row = d2lEl(root, "div", { cls: "d2l-row" });
   const inP = d2lPanel(row, "pooling-input", "input");
@@ -153,6 +158,7 @@ function render({ model, el }) {
       delete root.dataset.output;
       outCanvas.classList.add("d2l-hidden");
       selected = null;
+      outShape = [0, 0];
       d2lLabel(inP, inCaption, values);
       d2lDrawGrid(inP.canvas, padded(X, p), { cell, color: padColor(color) });
       return;
@@ -240,6 +246,16 @@ function render({ model, el }) {
     const hit = d2lCellAt(outCanvas, event, outInfo.cell, outShape[0], outShape[1]);
     if (hit) { selected = hit; drawMain(); }
   });
+  /** Show the window of the output cell `delta` steps on, row by row (none selected: the first). */
+  function step(delta) {
+    if (!outShape[0]) return;
+    const total = outShape[0] * outShape[1];
+    const k = selected ? (((selected.i * outShape[1] + selected.j + delta) % total) + total) % total : 0;
+    selected = { i: Math.floor(k / outShape[1]), j: k % outShape[1] };
+    drawMain();
+  }
+  prevCell.addEventListener("click", () => step(-1));
+  nextCell.addEventListener("click", () => step(1));
   sourceSel.addEventListener("change", () => d2lSave(model, { source: sourceSel.value }));
   modeSel.addEventListener("change", () => d2lSave(model, { mode: modeSel.value }));
 
