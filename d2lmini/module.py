@@ -183,6 +183,8 @@ def layer_summary(net, X_shape):
     """
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"layer_summary: net must be an nn.Sequential, got {type(net).__name__}")
+    from .architecture.labels import summary_row  # the one way a layer's row is written
+
     shape = check_shape(X_shape, fn="layer_summary")
     X = torch.randn(*shape, device=device_of(net))
     with eval_mode(net), torch.no_grad():
@@ -194,7 +196,7 @@ def layer_summary(net, X_shape):
                 raise ValueError(
                     f"layer_summary: layer {where} ({culprit}) cannot take an input of shape "
                     f"{shape}: {type(error).__name__}: {error}") from error
-            print(layer.__class__.__name__, "output shape:\t", Y.shape)
+            print(summary_row(type(layer).__name__, Y))
             X = Y
 
 
