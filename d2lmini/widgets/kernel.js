@@ -97,7 +97,7 @@ function render({ model, el }) {
 
   /** Resize the kernel to the rows or columns typed (the other stays); returns the size kept. */
   function resize(rowsText, colsText) {
-    const X = image(), K = kernel(), [, maxSide] = model.get("limits").kernel_side;
+    const X = image(), K = kernel(), [, maxSide] = d2lLimits(model, "kernel");
     const size = (text, n, have) => (text === null ? have : d2lInt(text, 1, Math.min(n, maxSide), have));
     const r = size(rowsText, X.length, K.length), c = size(colsText, X[0].length, K[0].length);
     setKernel(resized(K, r, c));
@@ -149,7 +149,7 @@ function render({ model, el }) {
   function draw() {
     const X = image(), K = kernel();
     const h = X.length, w = X[0].length, kh = K.length, kw = K[0].length;
-    const [, maxSide] = model.get("limits").kernel_side;
+    const [, maxSide] = d2lLimits(model, "kernel");
     presetSelect.value = d2lPresetOf(K, model.get("presets"));
     rowsInput.max = String(Math.min(h, maxSide));
     colsInput.max = String(Math.min(w, maxSide));
@@ -243,7 +243,6 @@ function render({ model, el }) {
     "change:image_label": draw,
     "change:cell": draw,
     "change:presets": onPresets,
-    "change:limits": draw,
   });
 }
 

@@ -28,7 +28,7 @@ def _check_kernel(value, state):
     if isinstance(value, str):
         presets = state["presets"]
         value = presets[check_choice(value, "kernel", list(presets), fn=WIDGET)]["kernel"]
-    rows = check_image(value, "kernel", fn=WIDGET, max_side=MAX_KERNEL_SIDE)
+    rows = check_image(value, "kernel", fn=WIDGET)  # sides within its tag's limits
     h, w = len(state["image"]), len(state["image"][0])
     kh, kw = len(rows), len(rows[0])
     if kh > h or kw > w:
@@ -79,12 +79,11 @@ class KernelPlayground(CourseWidget):
                [[0, 1, 0, 1]] * 3),
         invalid=(torch.zeros(2, 2), torch.zeros(8), torch.zeros(500, 500), "cat"))
     presets = traitlets.Dict().tag(sync=True)
-    limits = traitlets.Dict().tag(sync=True)  # (lowest, highest) of what the page lets one type
     image_label = traitlets.Any("input").tag(
         sync=True, check=_check_label, follows=("image",),
         valid=("a cat",), invalid=(3, ["a cat"]))
     kernel = traitlets.Any().tag(
-        sync=True, check=_check_kernel,
+        sync=True, check=_check_kernel, limits=(1, MAX_KERNEL_SIDE),
         valid=("blur", torch.tensor([[0.5, -0.5]]), [[1, 2], [3, 4]], np.eye(3)),
         invalid=("edge", torch.ones(3), torch.ones(10, 10), torch.ones(2, 2, 2)))
     cell = traitlets.Any([0, 0]).tag(
@@ -98,7 +97,7 @@ class KernelPlayground(CourseWidget):
             if image_label is None:
                 image_label = f"Fashion-MNIST validation image 0 ({boot.names[0]})"
         super().__init__(image=image, image_label=image_label, kernel=kernel, cell=cell,
-                         presets=for_page(), limits={"kernel_side": [1, MAX_KERNEL_SIDE]})
+                         presets=for_page())
 
     @property
     def preset(self):

@@ -134,7 +134,6 @@ export function lvUnitWeights(dense, K, h, w, i, j) {
 
 function render({ model, el }) {
   const root = d2lRoot(el, "locality-view");
-  const maxShift = () => model.get("max_shift");
 
   // --- controls
   const controls = d2lEl(root, "div", { cls: "d2l-controls" });
@@ -151,13 +150,13 @@ function render({ model, el }) {
       return unit[a];
     }));
   const shiftInputs = [0, 1].map((a) => d2lNumberInput(controls, a ? "right" : "shift down",
-    { min: -maxShift(), max: maxShift(), step: 1, "data-testid": `locality-shift-${a ? "dx" : "dy"}`,
+    { limits: d2lLimits(model, "shift"), step: 1, "data-testid": `locality-shift-${a ? "dx" : "dy"}`,
       "aria-label": `shift the input ${a ? "right (columns)" : "down (rows)"}` },
-    (text) => {
+    (typed) => {  // an int within the limits (d2lNumberInput clamps what was typed)
       const shift = model.get("shift").slice();
-      shift[a] = d2lInt(text, -maxShift(), maxShift(), shift[a]);
+      shift[a] = typed;
       d2lSave(model, { shift });
-      return shift[a];
+      return typed;
     }));
   const noShift = d2lEl(controls, "button", { text: "no shift",
     attrs: { type: "button", "data-testid": "locality-no-shift" } });
@@ -319,7 +318,6 @@ function render({ model, el }) {
     "change:shift": draw,
     "change:dense": draw,
     "change:presets": onPresets,
-    "change:max_shift": draw,
   });
 }
 

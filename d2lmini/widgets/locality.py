@@ -77,10 +77,10 @@ def _check_kernel(value, state):
     presets = state["presets"]
     if isinstance(value, str):
         value = presets[check_choice(value, "kernel", list(presets), fn=WIDGET)]["kernel"]
-    rows = check_image(value, "kernel", fn=WIDGET, max_side=MAX_KERNEL_SIDE)
+    rows = check_image(value, "kernel", fn=WIDGET)  # sides within its tag's limits
     kh, kw = len(rows), len(rows[0])
     if kh % 2 == 0 or kw % 2 == 0:
-        raise ValueError(f"{WIDGET}: kernel must have odd sides (1, 3, 5 or 7), so that padding "
+        raise ValueError(f"{WIDGET}: kernel must have odd sides, so that padding "
                          f"kernel // 2 keeps the output the image's size and the window is "
                          f"centred on its unit; got {kh}×{kw}")
     return rows
@@ -92,7 +92,7 @@ def _check_unit(value, state):
 
 
 def _check_shift(value, state):
-    return list(check_pair(value, "shift", fn=WIDGET, minimum=-MAX_SHIFT, maximum=MAX_SHIFT))
+    return list(check_pair(value, "shift", fn=WIDGET))  # within its tag's limits
 
 
 def _dense(state):
@@ -132,7 +132,6 @@ class LocalityView(CourseWidget):
     seed = traitlets.Int(0).tag(sync=True)
     presets = traitlets.Dict().tag(sync=True)
     texts = traitlets.Dict().tag(sync=True)
-    max_shift = traitlets.Int(MAX_SHIFT).tag(sync=True)
     image = traitlets.Any().tag(
         sync=True, check=_check_image,
         valid=(torch.rand(5, 7, generator=torch.Generator().manual_seed(0)), np.eye(2),
@@ -143,7 +142,7 @@ class LocalityView(CourseWidget):
         sync=True, check=_check_label, follows=("image",),
         valid=("a boot",), invalid=(3, ["a boot"]))
     kernel = traitlets.Any().tag(
-        sync=True, check=_check_kernel,
+        sync=True, check=_check_kernel, limits=(1, MAX_KERNEL_SIDE),
         valid=("blur", "random", torch.tensor([[0.5]]), np.eye(3), [[1, 2, 3]], torch.ones(5, 5)),
         invalid=("edge", torch.ones(2, 2), torch.ones(9, 9), torch.ones(3), torch.ones(3, 3, 3)))
     unit = traitlets.Any().tag(
@@ -151,7 +150,7 @@ class LocalityView(CourseWidget):
         default=lambda state: [len(state["image"]) // 2, len(state["image"][0]) // 2],
         valid=((0, 0), [13, 2], torch.tensor([1, 3])), invalid=((14, 0), 3, (0, 1.5)))
     shift = traitlets.Any((0, 0)).tag(
-        sync=True, check=_check_shift,
+        sync=True, check=_check_shift, limits=(-MAX_SHIFT, MAX_SHIFT),
         valid=((0, 2), 1, [-3, 3], torch.tensor([2, -1]), np.array([0, -3])),
         invalid=((4, 0), (0.5, 0), "1", (1, 2, 3), (0, -4)))
     dense = traitlets.Dict().tag(sync=True, default=_dense, follows=("image",))
@@ -167,8 +166,7 @@ class LocalityView(CourseWidget):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"{WIDGET}: seed must be an int, got {seed!r} ({type(seed).__name__})")
         offered = {**presets.for_page(odd_only=True), "random": presets.random_kernel(seed)}
-        super().__init__(seed=seed, presets=offered, texts=TEXTS, max_shift=MAX_SHIFT,
-                         image=image, image_label=image_label, kernel=kernel, unit=unit,
+        super().__init__(seed=seed, presets=offered, texts=TEXTS, image=image, image_label=image_label, kernel=kernel, unit=unit,
                          shift=shift)
 
     # ------------------------------------------------------ what the page shows

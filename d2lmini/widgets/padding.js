@@ -33,7 +33,6 @@ function pairText(v) { return `(${v[0]}, ${v[1]})`; }
 
 function render({ model, el }) {
   const root = d2lRoot(el, "padding-stride-explorer");
-  const limits = model.get("limits");
 
   // --- controls: one row per argument, (height, width) number inputs
   const controls = d2lEl(root, "div", { cls: "d2l-controls", style: { display: "grid",
@@ -44,15 +43,16 @@ function render({ model, el }) {
   const inputs = {};
   for (const key of AXES) {
     d2lEl(controls, "span", { text: NAMES[key] });
+    // limits from Python's tags: the box gets min and max, onCommit an int within them
     inputs[key] = [0, 1].map((a) => d2lNumberInput(controls, null, {
-      step: 1, min: limits[key][0], max: limits[key][1],
+      step: 1, limits: d2lLimits(model, key),
       "aria-label": `${NAMES[key]} ${a ? "width" : "height"}`,
-      "data-testid": `ps-${NAMES[key]}-${a ? "w" : "h"}` }, (text) => {
+      "data-testid": `ps-${NAMES[key]}-${a ? "w" : "h"}` }, (typed) => {
       const pair = model.get(key).slice();
-      pair[a] = d2lInt(text, limits[key][0], limits[key][1], pair[a]);
+      pair[a] = typed;
       position = 0;
       d2lSave(model, { [key]: pair });
-      return pair[a];
+      return typed;
     }));
   }
 

@@ -20,13 +20,11 @@ LIMITS = {
 
 def _pair_trait(name, valid, invalid):
     """A settable (h, w) pair within ``LIMITS[name]``; an int means the same on both axes."""
-    low, high = LIMITS[name]
-
     def check(value, state):
-        return list(check_pair(value, name, fn="PaddingStrideExplorer", minimum=low,
-                               maximum=high))
+        return list(check_pair(value, name, fn="PaddingStrideExplorer"))
 
-    return traitlets.Any().tag(sync=True, check=check, valid=valid, invalid=invalid)
+    return traitlets.Any().tag(sync=True, check=check, limits=LIMITS[name], valid=valid,
+                               invalid=invalid)
 
 
 class PaddingStrideExplorer(CourseWidget):
@@ -51,12 +49,11 @@ class PaddingStrideExplorer(CourseWidget):
     padding = _pair_trait("padding", valid=(0, (2, 0)), invalid=(-1, (1, -1)))
     stride = _pair_trait("stride", valid=(3, (1, 4)), invalid=(0, (2, 0), True))
     dilation = _pair_trait("dilation", valid=(2, (1, 5)), invalid=(6, [1]))
-    limits = traitlets.Dict().tag(sync=True)
 
     def __init__(self, input_size=(8, 8), kernel_size=(3, 3), padding=(1, 1), stride=(2, 2),
                  dilation=(1, 1)):
         super().__init__(input_size=input_size, kernel_size=kernel_size, padding=padding,
-                         stride=stride, dilation=dilation, limits=LIMITS)
+                         stride=stride, dilation=dilation)
 
     def _args(self):
         return {key: tuple(getattr(self, key)) for key in

@@ -79,23 +79,22 @@ function render({ model, el }) {
     { "data-testid": "pooling-mode", "aria-label": "mode" });
   d2lEl(modeSel, "option", { text: "max", attrs: { value: "max" } });
   d2lEl(modeSel, "option", { text: "average", attrs: { value: "avg" } });
-  // (lowest, highest) of each box, from Python (the padding's highest is half the window)
-  const limits = (name) => model.get("limits")[name];
+  // The boxes' limits come from Python's tags (d2lLimits): onCommit gets an int within them.
   // As in Python, a new window resets the stride (to the window, like nn.MaxPool2d) and padding.
   const sizeIn = d2lNumberInput(controls, "window",
-    { min: limits("pool_size")[0], max: limits("pool_size")[1], step: 1,
-      "data-testid": "pooling-size", "aria-label": "window size" }, (text) => {
-      const k = d2lInt(text, ...limits("pool_size"), model.get("pool_size"));
+    { limits: d2lLimits(model, "pool_size"), step: 1,
+      "data-testid": "pooling-size", "aria-label": "window size" }, (k) => {
       if (k !== model.get("pool_size")) d2lSave(model, { pool_size: k, stride: k, padding: 0 });
       return k;
     });
   const strideIn = d2lNumberInput(controls, "stride",
-    { min: limits("stride")[0], max: limits("stride")[1], step: 1,
-      "data-testid": "pooling-stride", "aria-label": "stride" },
-    (text) => saveInt("stride", text, ...limits("stride")));
+    { limits: d2lLimits(model, "stride"), step: 1,
+      "data-testid": "pooling-stride", "aria-label": "stride" }, (s) => save("stride", s));
+  // padding's highest, half the window, moves with the window (PyTorch's rule): clamped here
   const padIn = d2lNumberInput(controls, "padding",
     { min: 0, step: 1, "data-testid": "pooling-padding", "aria-label": "padding" },
-    (text) => saveInt("padding", text, 0, Math.floor(model.get("pool_size") / 2)));
+    (text) => save("padding", d2lInt(text, 0, Math.floor(model.get("pool_size") / 2),
+                                     model.get("padding"))));
   // the keyboard's way to what a click on an output cell shows: its window
   const prevCell = d2lEl(controls, "button", { text: "‹", attrs: { type: "button",
     "data-testid": "pooling-prev", "aria-label": "previous output cell" } });
@@ -114,9 +113,9 @@ function render({ model, el }) {
   d2lEl(root, "h4", { text: "Shift the stripe image by a pixel", style: { margin: "0.8em 0 0.2em" } });
   const shiftControls = d2lEl(root, "div", { cls: "d2l-controls" });
   const shiftIn = d2lNumberInput(shiftControls, "shift right by",
-    { min: limits("shift")[0], max: limits("shift")[1], step: 1,
+    { limits: d2lLimits(model, "shift"), step: 1,
       "data-testid": "pooling-shift", "aria-label": "shift the stripe right by" },
-    (text) => saveInt("shift", text, ...limits("shift")));
+    (v) => save("shift", v));
   const shiftStatus = d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": "pooling-shift-status" } });
   const shiftBoard = d2lEl(root, "div", { cls: "d2l-col" });
   d2lEl(root, "div", { cls: "d2l-caption", text:
@@ -127,11 +126,10 @@ function render({ model, el }) {
   let selected = null;  // output cell picked by a click: {i, j}
   let outInfo = null, outShape = [0, 0];
 
-  /** Save the int typed for `name`, clamped to [lo, hi]; returns it. */
-  function saveInt(name, text, lo, hi) {
-    const v = d2lInt(text, lo, hi, model.get(name));
-    d2lSave(model, { [name]: v });
-    return v;
+  /** Save an int the page kept within its limits; returns it for the box to show. */
+  function save(name, value) {
+    d2lSave(model, { [name]: value });
+    return value;
   }
 
   function drawMain() {

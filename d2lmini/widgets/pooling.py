@@ -69,7 +69,7 @@ def _edges(state):
 
 
 def _check_window(value, state, name):
-    return check_int(value, name, fn=WIDGET, minimum=1, maximum=MAX_WINDOW)
+    return check_int(value, name, fn=WIDGET)  # within its tag's limits
 
 
 def _check_padding(value, state):
@@ -118,30 +118,28 @@ class PoolingExplorer(CourseWidget):
         valid=("avg",), invalid=("min", 3))
     pool_size = traitlets.Any(2).tag(
         sync=True, check=lambda value, state: _check_window(value, state, "pool_size"),
+        limits=(1, MAX_WINDOW),
         valid=(3, 1, np.int64(8), torch.tensor(4)), invalid=(0, 9, 2.5, True))
     stride = traitlets.Any().tag(
         sync=True, check=lambda value, state: _check_window(value, state, "stride"),
+        limits=(1, MAX_WINDOW),
         default=lambda state: state["pool_size"], follows=("pool_size",),
         valid=(1, 5), invalid=(0, 9, "2"))
     padding = traitlets.Any(0).tag(
         sync=True, check=_check_padding, follows=("pool_size",),
         valid=(1,), invalid=(2, -1))
     shift = traitlets.Any(1).tag(
-        sync=True, check=lambda value, state: check_int(value, "shift", fn=WIDGET,
-                                                        minimum=-MAX_SHIFT, maximum=MAX_SHIFT),
+        sync=True, check=lambda value, state: check_int(value, "shift", fn=WIDGET),
+        limits=(-MAX_SHIFT, MAX_SHIFT),
         valid=(-2, 0, 2), invalid=(3, -3, 0.5))
     edges = traitlets.List().tag(sync=True, default=_edges, follows=("image",))
-    limits = traitlets.Dict().tag(sync=True)  # (lowest, highest) the page's boxes take
 
     def __init__(self, image=None, mode="max", pool_size=2, stride=None, padding=0, *,
                  source="image", shift=1):
         if image is None:  # the first Fashion-MNIST validation image
             image = validation_images(1).images[0]
-        # padding's limit, pool_size // 2, moves with the window: _check_padding and the page
-        limits = {"pool_size": [1, MAX_WINDOW], "stride": [1, MAX_WINDOW],
-                  "shift": [-MAX_SHIFT, MAX_SHIFT]}
         super().__init__(image=image, source=source, mode=mode, pool_size=pool_size,
-                         stride=stride, padding=padding, shift=shift, limits=limits)
+                         stride=stride, padding=padding, shift=shift)
 
     # ------------------------------------------------------ Python mirror
 
