@@ -84,3 +84,12 @@ def facts(*parts):
                 + (r"\b" if re.match(r"\w", part[-1]) else ""))
 
     return "(?s)" + ".*".join(map(one, parts))
+
+
+def assert_close(actual, expected, atol=1e-9, rtol=0, msg=None):
+    """Like torch.testing.assert_close with an absolute tolerance, without its slow first
+    import."""
+    assert rtol == 0
+    assert actual.shape == expected.shape, (msg, actual.shape, expected.shape)
+    diff = (actual.double() - expected.double()).abs().max().item()
+    assert diff <= atol, (msg, diff, atol)

@@ -20,8 +20,7 @@ from torch import nn
 import d2lmini as d2l
 from d2lmini.models.batchnorm import BatchNorm, BNLeNet, BNLeNetScratch
 from d2lmini.widgets.batchnorm import BatchNormView, batch_norm_layers
-from test_widget_state import FAKE_PAGE
-from test_widgets_views import needs_node, run_js
+from widgetjs import FAKE_PAGE, needs_node, run_js
 
 SIG = 5e-4  # the state keeps 4 significant digits
 

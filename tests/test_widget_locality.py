@@ -21,8 +21,8 @@ from d2lmini.equivariance import (away_from_border, conv_same, dense_forward, de
                                   equivariance, layer_counts, shift_image)
 from d2lmini.widgets._text import fill
 from d2lmini.widgets.locality import TEXTS, LocalityView
-from test_widget_state import FAKE_PAGE
-from test_widgets_views import assert_close, needs_node, run_js
+from doubles import assert_close
+from widgetjs import FAKE_PAGE, needs_node, run_js
 
 SHIFTS = [(0, 0), (0, 2), (2, 0), (-3, 1), (3, -3), (-1, -2), (3, 3)]
 

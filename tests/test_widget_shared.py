@@ -11,7 +11,7 @@ from d2lmini.widgets import KernelPlayground, LocalityView
 from d2lmini.widgets import _base, _codec, presets
 from d2lmini.widgets._text import fill
 from doubles import facts
-from test_widgets_views import NODE, needs_node
+from widgetjs import NODE, needs_node
 
 
 def run_base(body, payload):

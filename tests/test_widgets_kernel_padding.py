@@ -16,8 +16,7 @@ from d2lmini import checks
 from d2lmini.widgets import _base
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground
 from d2lmini.widgets.padding import LIMITS, PaddingStrideExplorer
-from test_widget_state import FAKE_PAGE
-from test_widgets_views import needs_node, run_js
+from widgetjs import FAKE_PAGE, needs_node, run_js
 
 STRIPES = torch.ones((6, 8))
 STRIPES[:, 2:6] = 0  # d2l §7.2.3's image

@@ -9,12 +9,8 @@ inputs as the Python mirror. Then: bad arguments, state size, and that the
 .js files never put data into innerHTML.
 """
 import json
-import os
 import pathlib
 import re
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 import torch
@@ -27,45 +23,15 @@ from d2lmini.models.lenet import LeNet
 from d2lmini.widgets.feature_maps import FeatureMapBrowser
 from d2lmini.widgets.pooling import PoolingExplorer, shift_invariance, stripe_image
 from d2lmini.widgets.receptive_field import ReceptiveFieldView, lenet_stack
-from doubles import facts
-from test_widget_state import FAKE_PAGE
+from doubles import assert_close, facts
+from widgetjs import FAKE_PAGE, NODE, needs_node, run_js
 
 WIDGETS = pathlib.Path(d2l.__file__).parent / "widgets"
 MAX_STATE = 2_000_000
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
 
 
 def state_size(widget):
     return len(json.dumps(widget.get_state(), default=str))
-
-
-def run_js(widget, body, payload):
-    """Import ``widget``'s ES module in Node and run ``body`` (which sees ``m`` and
-    ``payload`` and returns a JSON-able value)."""
-    script = (
-        "const fs = await import('fs');\n"
-        "const src = fs.readFileSync(process.env.D2L_WIDGET_ESM, 'utf8');\n"
-        "const m = await import('data:text/javascript,' + encodeURIComponent(src));\n"
-        "const payload = JSON.parse(fs.readFileSync(0, 'utf8'));\n"
-        f"const result = (() => {{ {body} }})();\n"
-        "process.stdout.write(JSON.stringify(result));\n")
-    with tempfile.TemporaryDirectory() as tmp:
-        esm = pathlib.Path(tmp) / "widget.mjs"
-        esm.write_text(widget._esm, encoding="utf-8")
-        done = subprocess.run([NODE, "--input-type=module", "-e", script],
-                              input=json.dumps(payload), capture_output=True, text=True,
-                              timeout=60, env={**os.environ, "D2L_WIDGET_ESM": str(esm)})
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def assert_close(actual, expected, atol=1e-9, rtol=0, msg=None):
-    """Like torch.testing.assert_close, without its slow first import."""
-    assert rtol == 0
-    assert actual.shape == expected.shape, (msg, actual.shape, expected.shape)
-    diff = (actual.double() - expected.double()).abs().max().item()
-    assert diff <= atol, (msg, diff, atol)
 
 
 def t64(x):
