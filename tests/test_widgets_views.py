@@ -427,6 +427,7 @@ def test_feature_maps_non_sequential_model():
     w = FeatureMapBrowser(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh()), torch.rand(2, 9, 9),
                           layers=["1 Tanh"])
     assert w.layer_names() == ["1 Tanh"] and w.inputs["shape"] == [2, 1, 9, 9]
+    assert repr(w) == "FeatureMapBrowser(1 layer, 2 images 1×9×9)"
     assert w.predictions == []
 
 

@@ -362,4 +362,5 @@ class FeatureMapBrowser(CourseWidget):
 
     def _repr_state(self):
         n, c, h, w = self.inputs["shape"]
-        return f"{len(self.layers)} layers, {n} images {c}×{h}×{w}"
+        layers = len(self.layers)
+        return f"{layers} layer{'' if layers == 1 else 's'}, {n} images {c}×{h}×{w}"
