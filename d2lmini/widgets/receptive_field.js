@@ -127,7 +127,8 @@ function render({ model, el }) {
 
     const win = rfWindow(g, i, j);
     const clipped = rfClip(win, size);
-    const [[lo0, hi0], [lo1, hi1]] = rfExtent(geometry, size);
+    // the padding drawn: as far as the windows of this layer and those below it reach
+    const [[lo0, hi0], [lo1, hi1]] = rfExtent(geometry.slice(0, l + 1), size);
     const grid = [];
     for (let r = lo0; r <= hi0; r++) {
       const line = [];
