@@ -6,6 +6,8 @@ Parts (``--only`` picks some, comma-separated):
                   (LeNet 28 px, ResNet-18 96 px on a subset, data-only passes);
 * ``conv``      - loop / vectorized / PyTorch convolution and pooling;
 * ``notebooks`` - nbval over every notebook, and the book build;
+* ``firstfit``  - the first ``Trainer.fit`` in a fresh kernel and warm ones, against a
+                  bare PyTorch loop (fresh processes of the course's Python);
 * ``gpu``       - examples/s per chapter-8 model (only with ``--gpu``).
 
 Results go to ``bench/results/<machine>-<date>.json``; a later run on the
@@ -21,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import HERE, REPO, RESULTS, describe_machine, loadavg, log, now, today  # noqa: E402
 
-PARTS = ("trainer", "conv", "notebooks")
+PARTS = ("trainer", "conv", "notebooks", "firstfit")
 
 
 def default_course_python():
@@ -35,7 +37,7 @@ def default_course_python():
 def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--only", default=",".join(PARTS),
-                   help="comma-separated parts: trainer,conv,notebooks,gpu "
+                   help="comma-separated parts: trainer,conv,notebooks,firstfit,gpu "
                         "(sub-parts: trainer.data, trainer.lenet, trainer.resnet, "
                         "notebooks.nbval, notebooks.book)")
     p.add_argument("--gpu", action="store_true", help="also measure examples/s on a CUDA GPU")
@@ -46,6 +48,8 @@ def parse(argv):
     p.add_argument("--lenet-n-train", type=int, default=None,
                    help="LeNet/data-only training images (default all 60,000; smaller only for smoke tests)")
     p.add_argument("--lenet-n-val", type=int, default=None)
+    p.add_argument("--firstfit-n-train", type=int, default=60000,
+                   help="training images of the first-fit part's LeNet epochs")
     p.add_argument("--resnet-n-train", type=int, default=2000)
     p.add_argument("--resnet-n-val", type=int, default=500)
     p.add_argument("--conv-threads", type=int, default=1,
@@ -122,6 +126,14 @@ def main(argv=None):
             _store(result, "notebooks",
                    bench_notebooks.run(args.course_python, workdir, args.timeout, nb_parts),
                    ran)
+    if "firstfit" in chosen:
+        if not args.course_python:
+            log("firstfit: no course env (.venv); skipping")
+        else:
+            import bench_first_fit
+            _store(result, "firstfit", bench_first_fit.run(
+                args.course_python, repeats=args.repeats, n_train=args.firstfit_n_train,
+                log=log), ran)
     if "gpu" in chosen:
         import bench_gpu
         _store(result, "gpu", bench_gpu.run(), ran)

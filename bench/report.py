@@ -87,7 +87,7 @@ def machine_line(m):
 
 def all_targets(result):
     out = []
-    for name in ("trainer", "notebooks"):
+    for name in ("trainer", "firstfit", "notebooks"):
         part = result.get("parts", {}).get(name, {})
         out += part.get("targets", [])
     return out
@@ -99,7 +99,8 @@ def headline(result, markdown):
     tr = parts.get("trainer", {})
     if "lenet" in tr:
         r = tr["lenet"]["ratios"]
-        threads = result.get("machine", {}).get("torch_threads")
+        threads = result.get("machine_of", {}).get("trainer", result.get("machine", {})).get(
+            "torch_threads")
         # (the ratios a line quotes, the line); older result files lack the later ones
         for keys, text in [
             (["d2lmini / d2l shipped (nw=4)"],
@@ -132,6 +133,12 @@ def headline(result, markdown):
             vec = row["ratio_vs_baseline"]["vectorized (d2lmini.corr2d_vectorized)"]
             lines.append(f"corr2d on 224×224 (3×3): Python loops take {times(loop)} "
                          f"the time of F.conv2d, unfold+einsum {times(vec)}")
+    ff = parts.get("firstfit", {})
+    if "median" in ff:
+        m = ff["median"]
+        lines.append(f"First Trainer.fit in a fresh kernel, one LeNet epoch: "
+                     f"{ratio(m['first_ratio'])} the bare loop's first epoch "
+                     f"({m['first_extra_s']:+.2f} s); warm: {ratio(m['warm_ratio'])}")
     nb = parts.get("notebooks", {})
     if "nbval" in nb:
         lines.append(f"All notebooks under nbval (quick budget): {secs(nb['nbval']['wall_s'])}")
@@ -166,7 +173,8 @@ def floor_note(tr):
 def targets_table(result, markdown):
     rows = []
     for t in all_targets(result):
-        is_ratio = t["limit"] < 1
+        # older result files have no unit: their ratio limits are below 1, the others minutes
+        is_ratio = t.get("unit", "ratio" if t["limit"] < 1 else "minutes") == "ratio"
         value = f"{t['value']:.2f}×" if is_ratio else secs(t["value"])
         limit = f"≤ {t['limit']:.2f}×" if is_ratio else f"< {t['limit'] / 60:g} min"
         rows.append([t["name"], value, limit, verdict(t)])
@@ -210,6 +218,24 @@ def trainer_tables(tr, markdown):
         out.append(f"Building the data module (read the files, not timed above): d2l "
                    f"{secs(ls['d2l'])}, d2lmini {secs(ls['d2lmini'])}.")
     return out
+
+
+def first_fit_tables(ff, markdown):
+    s, goal = ff["settings"], ff["settings"]["goal"]
+    rows = [[str(i + 1), secs(r["first_fit_s"]), secs(r["first_loop_s"]),
+             f"{r['first_ratio']:.2f}×", f"{r['first_extra_s']:+.2f} s",
+             f"{r['first_vs_goal']:.2f}×", secs(r["warm_fit_s"]), secs(r["warm_loop_s"]),
+             f"{r['warm_ratio']:.2f}×", f"{r['first_cpu_ratio']:.2f}× / {r['warm_cpu_ratio']:.2f}×"]
+            for i, r in enumerate(ff["rounds"] + [ff["median"]])]
+    rows[-1][0] = "median"
+    return [
+        f"LeNet, 28 px, {s['n_train']:,} training + {s['n_val']:,} validation images, batch "
+        f"{s['batch_size']}, SGD lr {s['lr']}, {s['torch_threads']} torch thread(s); goal: "
+        f"first fit ≤ {goal['factor']}× the first loop + {goal['seconds']} s:",
+        table(["round", "first fit", "first loop", "fit / loop", "fit − loop", "fit / goal",
+               "warm fit", "warm loop", "warm fit / loop", "CPU time: first / warm"],
+              rows, markdown),
+    ]
 
 
 def gpu_table(g, markdown):
@@ -290,13 +316,34 @@ def text(result):
         out += ["2. CONVOLUTION AND POOLING (per call)", conv_table(parts["conv"], False), ""]
     if "notebooks" in parts:
         out += ["3. NOTEBOOKS AND BOOK"] + notebook_tables(parts["notebooks"], False) + [""]
+    if "firstfit" in parts:
+        out += ["5. THE FIRST FIT IN A FRESH KERNEL"] + first_fit_tables(parts["firstfit"], False)
     if "gpu" in parts:
         g = parts["gpu"]
         out += ["4. GPU (examples/s)", gpu_table(g, False) if "rows" in g else g.get("skipped"), ""]
     return "\n".join(x for x in out if x is not None)
 
 
-def markdown(result, source, gpu=None, gpu_source=None):
+def add_older_parts(result, path):
+    """Parts this run did not measure, taken from the newest older result that has them.
+
+    Returns [(part, file, when measured)] for the page to say what is older.
+    """
+    older = []
+    files = sorted(glob.glob(os.path.join(HERE, "results", "*.json")), key=os.path.getmtime)
+    for other in reversed(files):
+        if os.path.abspath(other) == os.path.abspath(path):
+            continue
+        other_result = load(other)
+        for name, part in other_result.get("parts", {}).items():
+            if name not in result["parts"]:
+                result["parts"][name] = part
+                result.setdefault("machine_of", {})[name] = other_result.get("machine", {})
+                older.append((name, os.path.relpath(other, REPO), part.get("measured", "?")))
+    return older
+
+
+def markdown(result, source, gpu=None, gpu_source=None, older=()):
     parts = result.get("parts", {})
     m = result.get("machine", {})
     s = parts.get("trainer", {}).get("settings", {})
@@ -314,6 +361,10 @@ def markdown(result, source, gpu=None, gpu_source=None):
         "",
         machine_line(m) + ".",
         "",
+    ]
+    for name, other in sorted(result.get("machine_of", {}).items()):
+        out += [f"Part `{name}` (an older run): {machine_line(other)}.", ""]
+    out += [
         "Such machines are often shared, so absolute times drift from minute to minute. "
         "Every comparison therefore runs its contenders interleaved in the same rounds "
         f"({repeats} rounds, the order rotating each round) and reports medians; the "
@@ -321,6 +372,13 @@ def markdown(result, source, gpu=None, gpu_source=None):
         "machine far better than seconds do.",
         "",
     ]
+    if older:
+        out += ["```{note}",
+                "Not re-measured in this run: "
+                + "; ".join(f"part `{name}` is from `{where}` (measured {when})"
+                            for name, where, when in older)
+                + ". Those numbers come from the code as it was then.",
+                "```", ""]
     load = (m.get("loadavg_start") or [0])[0]
     if load > (m.get("cores") or 1):
         out += [
@@ -434,6 +492,23 @@ def markdown(result, source, gpu=None, gpu_source=None):
                 gpu_table(g, True), ""]
     else:
         out += [g.get("skipped", "not measured"), ""]
+    if "firstfit" in parts:
+        out += [
+            "## 5. The first fit in a fresh kernel", "",
+            "A student's first training cell in a new kernel pays for everything done once. "
+            "Each round starts two fresh processes of the course's Python, one that trains "
+            "one epoch with `d2l.Trainer(max_epochs=1).fit` first and one that runs a bare "
+            "PyTorch loop over the same batches first (forward, loss, backward, SGD step, "
+            "then the validation forward passes); both have imported torch and d2lmini, "
+            "loaded the data and taken one SGD step before any clock starts. Each process "
+            "then runs the other contender and one more of each: the *warm* epochs. The "
+            "processes act as a Jupyter kernel, so the fit shows its log and draws its "
+            "curves as in a notebook (the figure is its own work, once per epoch; in a "
+            "kernel, `import d2lmini` starts importing matplotlib in the background, as the "
+            "set-up cell of every page does long before its first training cell). *CPU time* is the "
+            "process's CPU seconds (all threads), which other processes on a shared "
+            "machine move less than wall time.", ""]
+        out += [x + "\n" for x in first_fit_tables(parts["firstfit"], True)]
     out += [
         "## Re-running",
         "",
@@ -473,6 +548,7 @@ def main(argv):
     paths = [a for a in argv if not a.startswith("--")]
     path = paths[0] if paths else newest()
     result = load(path)
+    older = add_older_parts(result, path)
     if only_print:
         print(text(result))
         return 0
@@ -481,7 +557,7 @@ def main(argv):
     gpu = load(gpu_path) if gpu_path else None
     with open(PAGE, "w") as f:
         f.write(markdown(result, os.path.relpath(path, REPO), gpu,
-                         gpu_path and os.path.relpath(gpu_path, REPO)))
+                         gpu_path and os.path.relpath(gpu_path, REPO), older))
     print(f"report: wrote {os.path.relpath(PAGE, REPO)} from {os.path.relpath(path, REPO)}",
           file=sys.stderr)
     return 0

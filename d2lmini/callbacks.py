@@ -7,8 +7,10 @@ text that updates in place (`progress.TrainingLog`):
     epoch 1/4: train_acc 0.167, train_loss 2.153, val_acc 0.555, val_loss 1.186 (8.8 s)
     epoch 2/4: 312/469 batches, 18 s
 
-and below it one figure of the curves, redrawn after every epoch. When the
-fit ends, the last line says ``done: 4 epochs of 469 batches in 37.6 s``.
+and below it one figure of the curves, redrawn after every epoch (in a
+kernel, importing d2lmini starts importing matplotlib in the background, so
+the first fit does not wait for it). When the fit ends, the last line says
+``done: 4 epochs of 469 batches in 37.6 s``.
 A test or a script passes ``callbacks=[]`` (or its own) to show nothing.
 """
 import math
@@ -106,12 +108,8 @@ class LivePlot(Callback):
     """
 
     def on_fit_start(self, trainer):
-        self.handle, self.imports = None, None
-        if in_notebook():
-            # matplotlib takes a few tenths of a second to import: do it while
-            # the first epoch trains instead of after it.
-            self.imports = threading.Thread(target=_import_plotting, daemon=True)
-            self.imports.start()
+        self.handle = None
+        self.imports = import_plotting_in_background() if in_notebook() else None
 
     def on_epoch_end(self, trainer):
         if self.imports is None:
@@ -127,9 +125,31 @@ class LivePlot(Callback):
             self.handle.update(image)
 
 
+_plotting_imports = None   # the thread importing matplotlib, once one was started
+
+
+def import_plotting_in_background():
+    """Start importing what `LivePlot` draws with, once per process; returns the thread.
+
+    matplotlib takes a few tenths of a second to import (seconds on a busy
+    machine). A kernel starts this when it imports d2lmini, so the first fit
+    finds it done; elsewhere a fit starts it, to overlap its first epoch.
+    """
+    global _plotting_imports
+    if _plotting_imports is None:
+        _plotting_imports = threading.Thread(target=_import_plotting, daemon=True,
+                                             name="d2lmini-imports-matplotlib")
+        _plotting_imports.start()
+    return _plotting_imports
+
+
 def _import_plotting():
     import matplotlib.figure  # noqa: F401
     import matplotlib.ticker  # noqa: F401
+
+
+if in_notebook():
+    import_plotting_in_background()
 
 
 def default_callbacks():
