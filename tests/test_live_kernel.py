@@ -325,7 +325,9 @@ class Page:
         self.context.set_default_timeout(30_000)
         self.page = self.context.new_page()
         self.requests, self.failed, self.errors = watch(self.page)
-        self.page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}", wait_until="load")
+        # ?reset: only this notebook, not the tabs an earlier page left in the workspace
+        self.page.goto(f"{lab.url}/lab/tree/{notebook}?reset&token={lab.token}",
+                       wait_until="load")
 
     def off_site(self):
         return off_site(self.requests)
@@ -604,7 +606,8 @@ def test_training_output_survives_save_and_reload(lab, browser):
         page.wait_idle()
         time.sleep(1)
         # saved with ipykernel's kernelspec, as scripts/execute.py saves the chapters
-        assert page.page.locator(".lm-TabBar-tab.jp-mod-dirty").count() == 0, \
+        assert page.page.locator(".lm-TabBar-tab.jp-mod-dirty",
+                                 has_text=TRAINING_NOTEBOOK).count() == 0, \
             "opening the notebook marked it changed"
         page.run_all()
         _wait(lambda: _cell_failed(page) or "trained 2 epochs" in _notebook_text(page), 180,
