@@ -42,6 +42,7 @@ def child(first, n_train):
     from torch.nn import functional as F
 
     import d2lmini as d2l
+    from common import bare_epoch
     data = d2l.FashionMNIST(batch_size=128, n_train=n_train)
     train, val = list(data.train_dataloader()), list(data.val_dataloader())
 
@@ -53,17 +54,7 @@ def child(first, n_train):
 
     def loop():
         net = model()
-        optim = torch.optim.SGD(net.parameters(), lr=0.9)
-        net.train()
-        for X, y in train:
-            loss = F.cross_entropy(net(X), y)
-            optim.zero_grad()
-            loss.backward()
-            optim.step()
-        net.eval()
-        with torch.no_grad():
-            for X, _ in val:
-                net(X)
+        bare_epoch(net, torch.optim.SGD(net.parameters(), lr=0.9), train, val)
 
     def fit():
         d2l.Trainer(max_epochs=1, num_gpus=0).fit(model(), data)

@@ -18,7 +18,7 @@ import gzip
 import os
 import shutil
 
-from common import interleave, log, quiet, summary, timed, torch_threads
+from common import bare_epoch, compared, interleave, log, quiet, timed, torch_threads
 
 # Agg before anything imports pyplot (d2l imports it at import time).
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -193,20 +193,8 @@ def floor_epoch(Model, batches, lr, size, val):
     optim = torch.optim.SGD(model.parameters(), lr=lr)
     train, valid = batches
 
-    def epoch():
-        model.train()
-        for X, y in train:
-            loss = F.cross_entropy(model(X), y)
-            optim.zero_grad()
-            loss.backward()
-            optim.step()
-        model.eval()
-        with torch.no_grad():
-            for X, _ in valid:
-                model(X)
-
     torch.manual_seed(1)
-    seconds, _ = timed(epoch)
+    seconds, _ = timed(bare_epoch, model, optim, train, valid)
     return {"seconds": seconds, "val_acc": accuracy(model, *val)}
 
 
@@ -226,13 +214,6 @@ def d2l_loader(data, num_workers):
 
 
 # --- the benchmark ---------------------------------------------------------------
-
-
-def paired_ratio(runs, num, den):
-    """Median over rounds of num/den measured in the same round."""
-    import statistics
-    pairs = [a["seconds"] / b["seconds"] for a, b in zip(runs[num], runs[den])]
-    return statistics.median(pairs)
 
 
 def _val_tensors(data):
@@ -295,13 +276,11 @@ def _run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500
             "d2l 96px nw4": data_pass(d2l_loader(d2l96, 4)),
             "d2lmini 96px": data_pass(mini96.train_dataloader),
         }, repeats, "data")
-        out["data_only"] = {
-            "contenders": {k: summary(v) for k, v in runs.items()},
-            "ratios": {
-                "d2lmini / d2l nw4 (28px)": paired_ratio(runs, "d2lmini 28px", "d2l 28px nw4"),
-                "d2lmini / d2l nw0 (28px)": paired_ratio(runs, "d2lmini 28px", "d2l 28px nw0"),
-                "d2lmini / d2l nw4 (96px)": paired_ratio(runs, "d2lmini 96px", "d2l 96px nw4"),
-            }}
+        out["data_only"] = compared(runs, {
+            "d2lmini / d2l nw4 (28px)": ("d2lmini 28px", "d2l 28px nw4"),
+            "d2lmini / d2l nw0 (28px)": ("d2lmini 28px", "d2l 28px nw0"),
+            "d2lmini / d2l nw4 (96px)": ("d2lmini 96px", "d2l 96px nw4"),
+        })
         del d2l96, mini96
 
     if "lenet" in parts:
@@ -319,19 +298,15 @@ def _run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500
             "d2l (shipped, nw=4, 1 thread)": lambda: d2l_epoch(D2lLeNet, d2l28, *args, num_workers=4,
                                                                threads=1),
         }, repeats, "lenet")
-        out["lenet"] = {
-            "contenders": {k: summary(v) for k, v in runs.items()},
-            "ratios": {
-                "d2lmini / d2l shipped (nw=4)": paired_ratio(runs, "d2lmini", "d2l (shipped, nw=4)"),
-                "d2lmini / d2l (nw=0)": paired_ratio(runs, "d2lmini", "d2l (nw=0)"),
-                "d2lmini / PyTorch floor": paired_ratio(runs, "d2lmini", "PyTorch loop (floor)"),
-                "PyTorch floor / d2l shipped (nw=4)": paired_ratio(
-                    runs, "PyTorch loop (floor)", "d2l (shipped, nw=4)"),
-                "d2l no drawing / d2l shipped": paired_ratio(runs, "d2l (nw=4, no drawing)", "d2l (shipped, nw=4)"),
-                "d2lmini 1 thread / d2lmini default": paired_ratio(runs, "d2lmini (1 thread)", "d2lmini"),
-                "d2lmini / d2l shipped, both 1 thread": paired_ratio(
-                    runs, "d2lmini (1 thread)", "d2l (shipped, nw=4, 1 thread)"),
-            }}
+        out["lenet"] = compared(runs, {
+            "d2lmini / d2l shipped (nw=4)": ("d2lmini", "d2l (shipped, nw=4)"),
+            "d2lmini / d2l (nw=0)": ("d2lmini", "d2l (nw=0)"),
+            "d2lmini / PyTorch floor": ("d2lmini", "PyTorch loop (floor)"),
+            "PyTorch floor / d2l shipped (nw=4)": ("PyTorch loop (floor)", "d2l (shipped, nw=4)"),
+            "d2l no drawing / d2l shipped": ("d2l (nw=4, no drawing)", "d2l (shipped, nw=4)"),
+            "d2lmini 1 thread / d2lmini default": ("d2lmini (1 thread)", "d2lmini"),
+            "d2lmini / d2l shipped, both 1 thread": ("d2lmini (1 thread)", "d2l (shipped, nw=4, 1 thread)"),
+        })
 
     if "resnet" in parts:
         log(f"trainer: ResNet-18, one epoch on {resnet_n_train} images at 96 px")
@@ -346,10 +321,7 @@ def _run(workdir, repeats=3, lenet_lr=0.9, resnet_n_train=2000, resnet_n_val=500
             "d2l (shipped, nw=4)": lambda: d2l_epoch(D2lRes, d2l_r, *args, num_workers=4),
             "d2lmini": lambda: mini_epoch(MiniRes, mini_r, *args),
         }, max(1, min(repeats, 2)), "resnet18")
-        out["resnet18"] = {
-            "contenders": {k: summary(v) for k, v in runs.items()},
-            "ratios": {"d2lmini / d2l shipped (nw=4)":
-                       paired_ratio(runs, "d2lmini", "d2l (shipped, nw=4)")}}
+        out["resnet18"] = compared(runs, {"d2lmini / d2l shipped (nw=4)": ("d2lmini", "d2l (shipped, nw=4)")})
 
     if "lenet" in out:
         r = out["lenet"]["ratios"]

@@ -46,6 +46,37 @@ def interleave(contenders, repeats, label=""):
     return runs
 
 
+def paired_ratio(runs, num, den):
+    """Median over rounds of num/den measured in the same round."""
+    pairs = [a["seconds"] / b["seconds"] for a, b in zip(runs[num], runs[den])]
+    return statistics.median(pairs)
+
+
+def compared(runs, ratios):
+    """The result of one comparison: each contender's summary, and each named ratio
+    ``name -> (numerator, denominator)`` as a paired median."""
+    return {"contenders": {k: summary(v) for k, v in runs.items()},
+            "ratios": {name: paired_ratio(runs, num, den) for name, (num, den) in ratios.items()}}
+
+
+def bare_epoch(model, optim, train, val):
+    """One epoch of a plain PyTorch loop, the floor a trainer is held against: an SGD step
+    per training batch, then a forward pass per validation batch without gradients."""
+    import torch
+    from torch.nn import functional as F
+
+    model.train()
+    for X, y in train:
+        loss = F.cross_entropy(model(X), y)
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    model.eval()
+    with torch.no_grad():
+        for X, _ in val:
+            model(X)
+
+
 def median_seconds(results):
     return statistics.median(r["seconds"] for r in results)
 
