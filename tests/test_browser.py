@@ -285,6 +285,22 @@ def _corr2d(image, kernel):
     return corr2d(torch.tensor(image, dtype=torch.float64), torch.tensor(kernel, dtype=torch.float64))
 
 
+def _hover_shows(root, expected):
+    """Hover an output cell of the playground ``root`` inside its output, whose size its
+    data-output gives (7.2's 3×3 example: 2×2, 1×1 after a 3×3 kernel): the page must write
+    that cell's sum of products, equal to ``expected`` there."""
+    shown = json.loads(root.get_attribute("data-output"))
+    rows, cols = len(shown), len(shown[0])
+    i, j = min(3, rows - 1), min(5, cols - 1)
+    canvas = root.locator('[data-testid="kernel-output"]')
+    cell_px = canvas.bounding_box()["width"] / cols
+    canvas.hover(position={"x": cell_px * (j + 0.5), "y": cell_px * (i + 0.5)})
+    formula = root.locator('[data-testid="kernel-formula"]').inner_text()
+    assert formula.startswith(f"out[{i}, {j}] = Σ ")
+    assert abs(float(formula.rsplit("=", 1)[1]) - float(expected[i, j])) < 1e-3
+    root.page.mouse.move(0, 0)  # off the picture, as a reader's pointer on its way to the menu
+
+
 @pytest.mark.parametrize("page_path", _pages_with("kernel-playground"),
                          ids=lambda p: p.relative_to(HTML).as_posix())
 def test_kernel_playground_output_equals_corr2d(browser, server, page_path):
@@ -294,6 +310,7 @@ def test_kernel_playground_output_equals_corr2d(browser, server, page_path):
             expected = _corr2d(state["image"], state["kernel"])
             torch.testing.assert_close(torch.tensor(shown, dtype=torch.float64), expected,
                                        atol=1e-4, rtol=0)
+            _hover_shows(root, expected)
             # pick the blur preset: the output must become the 3×3 box blur
             root.locator('[data-testid="kernel-preset"]').select_option("blur")
             shown = json.loads(root.get_attribute("data-output"))
@@ -310,15 +327,7 @@ def test_kernel_playground_output_equals_corr2d(browser, server, page_path):
             edited = _corr2d(state["image"], [[1 / 9] * 3, [1 / 9, 1.0, 1 / 9], [1 / 9] * 3])
             torch.testing.assert_close(torch.tensor(shown, dtype=torch.float64), edited,
                                        atol=1e-4, rtol=0)
-            # hover an output cell: the formula names it and its value
-            canvas = root.locator('[data-testid="kernel-output"]')
-            box = canvas.bounding_box()
-            cells_w = w - 2
-            cell_px = box["width"] / cells_w
-            canvas.hover(position={"x": cell_px * 5.5, "y": cell_px * 3.5})
-            formula = root.locator('[data-testid="kernel-formula"]').inner_text()
-            assert formula.startswith("out[3, 5] = Σ ")
-            assert abs(float(formula.rsplit("=", 1)[1]) - float(edited[3, 5])) < 1e-3
+            _hover_shows(root, edited)
 
 
 def _torch_shapes(setting):
