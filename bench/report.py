@@ -10,6 +10,7 @@ prints at the end of a run.
 import glob
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -330,7 +331,10 @@ def add_older_parts(result, path):
     Returns [(part, file, when measured)] for the page to say what is older.
     """
     older = []
-    files = sorted(glob.glob(os.path.join(HERE, "results", "*.json")), key=os.path.getmtime)
+    # By the date in the file name, not the file's mtime: a fresh clone gives every file
+    # the same mtime, and the page must come out the same there.
+    files = sorted(glob.glob(os.path.join(HERE, "results", "*.json")),
+                   key=lambda f: (re.findall(r"\d{4}-\d{2}-\d{2}", os.path.basename(f)), f))
     for other in reversed(files):
         if os.path.abspath(other) == os.path.abspath(path):
             continue

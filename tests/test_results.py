@@ -121,5 +121,6 @@ def test_benchmarks_page_is_generated_from_its_result_file():
     gpu_source = re.search(r"\(`(bench/results/gpu/[^`]+\.json)`\)", page)
     gpu_source = gpu_source and gpu_source.group(1)
     gpu = gpu_source and json.loads((ROOT / gpu_source).read_text())
-    assert page == report.markdown(result, source, gpu, gpu_source), \
+    older = report.add_older_parts(result, str(ROOT / source))   # what main() adds, too
+    assert page == report.markdown(result, source, gpu, gpu_source, older), \
         f"run python bench/report.py {source} {gpu_source or ''}"
