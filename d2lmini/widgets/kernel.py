@@ -5,7 +5,7 @@ import traitlets
 
 from ..checks import check_cell, check_choice, check_image, check_str
 from ._base import MAX_IMAGE_SIDE, CourseWidget, validation_images
-from .presets import PRESETS, for_page, preset_of
+from .presets import PRESETS, ImageAndKernel, for_page, preset_of
 
 __all__ = ["KernelPlayground", "PRESETS", "preset_of"]
 
@@ -49,7 +49,7 @@ def _check_cell(value, state):
     return check_cell(value, "cell", _output_shape(state), fn=WIDGET)
 
 
-class KernelPlayground(CourseWidget):
+class KernelPlayground(ImageAndKernel, CourseWidget):
     """Edit a kernel and watch its cross-correlation with an image (``d2l.corr2d``).
 
     ``image``: a 2-D tensor, numpy array or list of lists (at most 128×128);
@@ -98,23 +98,6 @@ class KernelPlayground(CourseWidget):
                 image_label = f"Fashion-MNIST validation image 0 ({boot.names[0]})"
         super().__init__(image=image, image_label=image_label, kernel=kernel, cell=cell,
                          presets=for_page())
-
-    @property
-    def preset(self):
-        """The preset the kernel equals, or ``"custom"``; set it to load that preset's kernel."""
-        return preset_of(self.kernel, self.presets)
-
-    @preset.setter
-    def preset(self, name):
-        self.kernel = name
-
-    def image_tensor(self):
-        """The image as a float32 tensor (h, w)."""
-        return torch.tensor(self.image, dtype=torch.float32)
-
-    def kernel_tensor(self):
-        """The current kernel (edited in the page or not) as a float32 tensor."""
-        return torch.tensor(self.kernel, dtype=torch.float32)
 
     def output(self):
         """``d2l.corr2d(image, kernel)``: what the widget shows as its output."""

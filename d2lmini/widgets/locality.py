@@ -102,7 +102,7 @@ def _dense(state):
     return {"shape": [n, n], "data": data, "ranges": ranges}
 
 
-class LocalityView(CourseWidget):
+class LocalityView(presets.ImageAndKernel, CourseWidget):
     """A dense layer and a convolution side by side: locality, weight sharing, translation (§7.1).
 
     ``image``: a 2-D tensor, numpy array or list of lists, from 2×2 to
@@ -128,6 +128,7 @@ class LocalityView(CourseWidget):
 
     _esm_file = "locality.js"
     testid = "locality-view"
+    dtype = torch.float64   # as the page computes: JavaScript numbers are float64
 
     seed = traitlets.Int(0).tag(sync=True)
     presets = traitlets.Dict().tag(sync=True)
@@ -170,23 +171,6 @@ class LocalityView(CourseWidget):
                          shift=shift)
 
     # ------------------------------------------------------ what the page shows
-
-    @property
-    def preset(self):
-        """The preset the kernel equals, or ``"custom"``; set it to load that preset's kernel."""
-        return presets.preset_of(self.kernel, self.presets)
-
-    @preset.setter
-    def preset(self, name):
-        self.kernel = name
-
-    def image_tensor(self):
-        """The (unshifted) image as a float64 tensor (h, w)."""
-        return torch.tensor(self.image, dtype=torch.float64)
-
-    def kernel_tensor(self):
-        """The convolution's kernel as a float64 tensor (kh, kw)."""
-        return torch.tensor(self.kernel, dtype=torch.float64)
 
     def dense_weight(self):
         """The dense weights the page uses (de-quantized), float64 (h*w outputs, h*w pixels)."""

@@ -10,7 +10,7 @@ downwards ("horizontal edge").
 import torch
 from torch import nn
 
-__all__ = ["PRESETS", "for_page", "preset_of", "random_kernel"]
+__all__ = ["PRESETS", "for_page", "preset_of", "random_kernel", "ImageAndKernel"]
 
 #: name -> (label shown in the menu, kernel rows).
 PRESETS = {
@@ -52,3 +52,27 @@ def preset_of(kernel, presets=None):
     ``"custom"``. ``presets``: a widget's saved presets (default: all of `for_page`)."""
     presets = for_page() if presets is None else presets
     return next((name for name, p in presets.items() if p["kernel"] == kernel), "custom")
+
+
+class ImageAndKernel:
+    """What a widget with an ``image``, a ``kernel`` and its ``presets`` offers Python:
+    the preset the kernel equals, and both as tensors of the class's ``dtype``."""
+
+    dtype = torch.float32
+
+    @property
+    def preset(self):
+        """The preset the kernel equals, or ``"custom"``; set it to load that preset's kernel."""
+        return preset_of(self.kernel, self.presets)
+
+    @preset.setter
+    def preset(self, name):
+        self.kernel = name
+
+    def image_tensor(self):
+        """The image (as the widget holds it, unshifted) as a tensor (h, w)."""
+        return torch.tensor(self.image, dtype=self.dtype)
+
+    def kernel_tensor(self):
+        """The current kernel (edited in the page or not) as a tensor (kh, kw)."""
+        return torch.tensor(self.kernel, dtype=self.dtype)
