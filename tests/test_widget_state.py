@@ -395,17 +395,23 @@ def test_what_students_type_in_a_number_box_is_a_state_python_accepts(cls):
     assert not problems, "\n".join(problems)
 
 
+def edited(js, *replacements):
+    """``js`` with each (old, new) replaced; each old text must be there (else the test
+    would pass on a page it never changed)."""
+    for old, new in replacements:
+        assert old in js, old
+        js = js.replace(old, new)
+    return js
+
+
 @needs_node
 def test_the_driver_finds_a_page_that_sends_what_python_refuses():
     # The JavaScript of CONTRIBUTING.md before #17, which the trial of 2026-12-02 followed:
     # the typed text rounded, never clamped (d2lInt), the kept value not returned.
     cls = example_widget()
-    clamped = "{ limits: d2lLimits(model, name), "
-    commit = "(value) => {"
-    assert clamped in cls._esm and commit in cls._esm
-    unsafe = cls._esm.replace(clamped, "{ ").replace(
-        commit, "(text) => { const value = Math.round(Number(text));").replace(
-        "return value;", "")
+    unsafe = edited(cls._esm, ("{ limits: d2lLimits(model, name), ", "{ "),
+                    ("(value) => {", "(text) => { const value = Math.round(Number(text));"),
+                    ("return value;", ""))
     problems = [replay(cls, cls._example(), box["steps"]) for box in drive(cls, unsafe)["typed"]]
     assert len(problems) == 3 and all(problems), problems
     assert all(problem.startswith(f"DilationExplorer INPUT dilation-{name} typed ''")
@@ -415,11 +421,9 @@ def test_the_driver_finds_a_page_that_sends_what_python_refuses():
 @needs_node
 def test_the_driver_names_a_control_without_a_testid_or_a_label():
     cls = example_widget()
-    named = "d2lNumberInput(controls, name.replace(\"_\", \" \"),"
-    testid = '"data-testid": `dilation-${name}`'
-    assert named in cls._esm and testid in cls._esm
-    unnamed = drive(cls, cls._esm.replace(named, "d2lNumberInput(controls, null,")
-                    .replace(testid, '"data-testid": ""'))["unnamed"]
+    unnamed = drive(cls, edited(
+        cls._esm, ("d2lNumberInput(controls, name.replace(\"_\", \" \"),", "d2lNumberInput(controls, null,"),
+        ('"data-testid": `dilation-${name}`', '"data-testid": ""')))["unnamed"]
     assert [(c["tag"], c["testid"], c["name"]) for c in unnamed] == [("INPUT", None, "")] * 3
 
 
