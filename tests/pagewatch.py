@@ -1,5 +1,37 @@
-"""What a browser page requested, failed to load and logged as an error (for the browser tests)."""
+"""The browser tests' Chromium, and what a page requested, failed to load and logged as an error."""
+import contextlib
+import os
+import pathlib
+import shutil
 import urllib.parse
+
+#: Debian's Chromium, headless, without the background requests a closed network refuses.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path():
+    """Chromium's executable ($CHROMIUM, or Debian's), or None when it is not installed."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and pathlib.Path(candidate).is_file():
+            return candidate
+    return None
+
+
+@contextlib.contextmanager
+def chromium():
+    """A Playwright browser on that Chromium (playwright cannot download its own here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
+                                    headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def watch(page):

@@ -21,7 +21,7 @@ from d2lmini import models
 from d2lmini.architecture import human
 from d2lmini.widgets.architecture import ArchitectureView
 from doubles import facts
-from test_browser import chromium_path
+from pagewatch import chromium, chromium_path
 from widgetjs import FAKE_PAGE, needs_node, run_js
 
 # The models the figures of 7.6 and 8.1-8.6 draw, at d2l's input sizes: from the registry, and
@@ -557,66 +557,58 @@ window.listeners = listeners; window.state = state; window.ready = true;
 </script></body></html>"""
 
 
-@pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")
+@pytest.mark.skipif(chromium_path() is None, reason="Chromium is missing: apt-get install chromium")
 def test_hover_open_go_back_and_the_keyboard_in_a_browser(book):
-    pytest.importorskip("playwright")
-    from playwright.sync_api import sync_playwright
-
     model, shape, _ = book["GoogLeNet"]
     w = ArchitectureView(model, shape, block="b3")
     html = PAGE.replace("STATE", json.dumps(state(w)).replace("</", "<\\/")).replace(
         "ESM", w._esm.replace("</", "<\\/"))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.set_content(html)
-            page.wait_for_function("window.ready === true")
-            root = page.locator('.d2l-widget[data-testid="architecture-view"]')
-            assert root.count() == 1
-            status = root.locator('[data-testid="arch-status"]')
-            assert status.inner_text() == w.status()
-            inception = page.locator('[data-node="_0"]')
-            where = page.locator('[data-testid="arch-svg"]').bounding_box()
-            inception.hover()
-            assert page.locator('[data-testid="arch-svg"]').bounding_box() == where  # nothing moved
-            detail = page.locator('[data-testid="arch-detail"]').text_content()
-            assert "Inception output shape:\t torch.Size([1, 256, 12, 12])" in detail
-            assert "163,696 parameters" in detail and "23,519,232 MACs" in detail
-            inception.click()
-            assert root.get_attribute("data-block") == "b3.0"
-            w.block = "b3.0"
-            assert status.inner_text() == w.status()
-            assert page.locator("[data-node]").count() == len(w.level()["nodes"])
-            page.locator('[data-testid="arch-crumb-1"]').click()  # back up to b3
-            assert root.get_attribute("data-block") == "b3"
-            page.locator('[data-node="_1"]').focus()  # the keyboard: focus shows, Enter opens
-            assert "b3.1 (Inception)" in page.locator('[data-testid="arch-detail"]').text_content()
-            page.keyboard.press("Enter")
-            assert root.get_attribute("data-block") == "b3.1"
-            page.locator('[data-testid="arch-block"]').select_option("")
-            assert status.inner_text().startswith("GoogleNet: 6 blocks")
-            assert page.locator('[data-testid="arch-summary"]').inner_text() == \
-                "GoogleNet: dense head: 0.2 % of parameters, 0.0 % of MACs"
-            # Tab from the bars menu reaches the first box; Enter on a stage opens it
-            page.locator('[data-testid="arch-size-by"]').focus()
-            page.keyboard.press("Tab")
-            top = w.models[0]["graphs"][""]["nodes"]
-            assert page.evaluate("document.activeElement.dataset.node") == top[0]["id"]  # input
-            page.keyboard.press("Tab")
-            assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith(
-                "b1: conv 7×7, max-pool 3×3, 64 channels")
-            page.keyboard.press("Enter")
-            assert root.get_attribute("data-block") == "b1"
-            page.locator('[data-testid="arch-size-by"]').select_option("macs")
-            assert root.get_attribute("data-size-by") == "macs"
-            assert page.evaluate("window.saved") == 6
-            page.evaluate("window.stop()")
-            assert page.evaluate(
-                "Object.values(window.listeners).reduce((t, l) => t + l.length, 0)") == 0
-            assert errors == []
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_content(html)
+        page.wait_for_function("window.ready === true")
+        root = page.locator('.d2l-widget[data-testid="architecture-view"]')
+        assert root.count() == 1
+        status = root.locator('[data-testid="arch-status"]')
+        assert status.inner_text() == w.status()
+        inception = page.locator('[data-node="_0"]')
+        where = page.locator('[data-testid="arch-svg"]').bounding_box()
+        inception.hover()
+        assert page.locator('[data-testid="arch-svg"]').bounding_box() == where  # nothing moved
+        detail = page.locator('[data-testid="arch-detail"]').text_content()
+        assert "Inception output shape:\t torch.Size([1, 256, 12, 12])" in detail
+        assert "163,696 parameters" in detail and "23,519,232 MACs" in detail
+        inception.click()
+        assert root.get_attribute("data-block") == "b3.0"
+        w.block = "b3.0"
+        assert status.inner_text() == w.status()
+        assert page.locator("[data-node]").count() == len(w.level()["nodes"])
+        page.locator('[data-testid="arch-crumb-1"]').click()  # back up to b3
+        assert root.get_attribute("data-block") == "b3"
+        page.locator('[data-node="_1"]').focus()  # the keyboard: focus shows, Enter opens
+        assert "b3.1 (Inception)" in page.locator('[data-testid="arch-detail"]').text_content()
+        page.keyboard.press("Enter")
+        assert root.get_attribute("data-block") == "b3.1"
+        page.locator('[data-testid="arch-block"]').select_option("")
+        assert status.inner_text().startswith("GoogleNet: 6 blocks")
+        assert page.locator('[data-testid="arch-summary"]').inner_text() == \
+            "GoogleNet: dense head: 0.2 % of parameters, 0.0 % of MACs"
+        # Tab from the bars menu reaches the first box; Enter on a stage opens it
+        page.locator('[data-testid="arch-size-by"]').focus()
+        page.keyboard.press("Tab")
+        top = w.models[0]["graphs"][""]["nodes"]
+        assert page.evaluate("document.activeElement.dataset.node") == top[0]["id"]  # input
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith(
+            "b1: conv 7×7, max-pool 3×3, 64 channels")
+        page.keyboard.press("Enter")
+        assert root.get_attribute("data-block") == "b1"
+        page.locator('[data-testid="arch-size-by"]').select_option("macs")
+        assert root.get_attribute("data-size-by") == "macs"
+        assert page.evaluate("window.saved") == 6
+        page.evaluate("window.stop()")
+        assert page.evaluate(
+            "Object.values(window.listeners).reduce((t, l) => t + l.length, 0)") == 0
+        assert errors == []

@@ -23,10 +23,8 @@ import contextlib
 import functools
 import http.server
 import json
-import os
 import pathlib
 import re
-import shutil
 import threading
 
 import pytest
@@ -35,26 +33,15 @@ from torch import nn
 
 from pagecheck import (AXE, axe_problems, scaffolding_shown, set_colour_mode, untabbable_controls,
                        wider_than_screen)
-from pagewatch import off_site, watch
+from pagewatch import chromium, chromium_path, off_site, watch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 STATE_RE = re.compile(
     r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
 VIEW_RE = re.compile(
     r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
-
-
-def chromium_path():
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and pathlib.Path(candidate).is_file():
-            return candidate
-    return None
 
 
 def widget_pages():
@@ -115,13 +102,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
-                                    headless=True)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Visit:

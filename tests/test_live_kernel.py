@@ -50,8 +50,7 @@ import urllib.request
 
 import pytest
 
-from pagewatch import off_site, watch
-from test_browser import CHROMIUM_ARGS, chromium_path
+from pagewatch import chromium, chromium_path, off_site, watch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("nbtemplate", ROOT / "scripts" / "nbtemplate.py")
@@ -385,15 +384,8 @@ def lab():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
-                                    headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
