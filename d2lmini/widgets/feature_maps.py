@@ -22,6 +22,7 @@ import torch
 import traitlets
 from torch import nn
 
+from .. import architecture
 from ..checks import check_images, check_int, check_labels
 from ..models.lenet import LeNet
 from ..module import eval_mode
@@ -41,20 +42,10 @@ _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 
 def _units(model):
     """(qualified name, module) of every unit that gets a hook (see the module docstring)."""
-    units = []
-
-    def walk(module, prefix):
-        for name, child in module.named_children():
-            if isinstance(child, _CONTAINERS):
-                walk(child, f"{prefix}{name}.")
-            else:
-                units.append((f"{prefix}{name}", child))
-
-    walk(model, "")
-    if not units:  # the model is a single layer
-        units = [("", model)]
+    # A model that is a single layer has no children: it is its own unit.
+    units = architecture.units(model, containers=_CONTAINERS) or [("", model)]
     # d2l's models keep everything in self.net: show "0", not "net.0".
-    while units and all("." in n for n, _ in units):
+    while all("." in n for n, _ in units):
         head = units[0][0].split(".", 1)[0]
         if not all(n.split(".", 1)[0] == head for n, _ in units):
             break
