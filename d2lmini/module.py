@@ -234,9 +234,11 @@ def eval_mode(model):
             module.training = training
 
 
-def is_uninitialized(parameter):
-    """True for a lazy layer's parameter that has no shape yet (before its first forward)."""
-    return isinstance(parameter, nn.parameter.UninitializedParameter)
+def is_uninitialized(tensor):
+    """True for a lazy layer's parameter or buffer that has no shape yet (before its first
+    forward): ``nn.LazyLinear``'s weight, ``nn.LazyBatchNorm2d``'s running mean."""
+    return isinstance(tensor, (nn.parameter.UninitializedParameter,
+                               nn.parameter.UninitializedBuffer))
 
 
 def device_of(model):

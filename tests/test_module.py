@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 import d2lmini as d2l
+from d2lmini.module import is_uninitialized
 
 
 def test_save_hyperparameters_keeps_arguments_only():
@@ -78,6 +79,22 @@ def _is_xavier_uniform(weight):
     receptive = weight[0, 0].numel() if weight.dim() > 2 else 1
     bound = (6 / (fan_in + fan_out * receptive)) ** 0.5
     return weight.abs().max().item() <= bound + 1e-6 and weight.abs().max().item() > 0.5 * bound
+
+
+@pytest.mark.parametrize("layer, X, lazy", [
+    (nn.LazyLinear(3), torch.zeros(2, 4), ["weight", "bias"]),
+    (nn.LazyConv2d(2, 3, bias=False), torch.zeros(1, 1, 5, 5), ["weight"]),
+    (nn.LazyBatchNorm2d(), torch.zeros(2, 3, 4, 4),
+     ["weight", "bias", "running_mean", "running_var"]),
+    (nn.LazyBatchNorm2d(affine=False), torch.zeros(2, 3, 4, 4),  # lazy buffers only
+     ["running_mean", "running_var"]),
+])
+def test_is_uninitialized_finds_lazy_parameters_and_buffers_until_the_first_forward(layer, X, lazy):
+    tensors = dict(layer.named_parameters()) | dict(layer.named_buffers())
+    assert sorted(n for n, t in tensors.items() if is_uninitialized(t)) == sorted(lazy)
+    layer(X)
+    tensors = dict(layer.named_parameters()) | dict(layer.named_buffers())
+    assert not any(is_uninitialized(t) for t in tensors.values())
 
 
 def test_init_cnn_initializes_lazy_layers_before_their_first_forward():

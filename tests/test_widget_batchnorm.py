@@ -361,10 +361,6 @@ def test_the_page_controls_change_layer_mode_batch_and_channel():
 
 # ============================================================ bad arguments
 
-def lazy():
-    return BNLeNet()
-
-
 def small():
     return nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(72, 3))
 
@@ -372,7 +368,9 @@ def small():
 @pytest.mark.parametrize("args, kwargs, error, words", [
     (("net",), {}, TypeError, "model must be an nn.Module"),
     ((nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()),), {}, ValueError, "no batch-norm layer"),
-    ((lazy(),), {}, ValueError, "lazy layers that have not seen data yet"),
+    ((BNLeNet(),), {}, ValueError, "lazy layers that have not seen data yet"),
+    ((nn.Sequential(nn.LazyBatchNorm2d(affine=False)),), {}, ValueError,  # lazy buffers only
+     "lazy layers that have not seen data yet"),
     ((None, torch.rand(8, 8)), {}, ValueError, "a single 2-D image of shape (8, 8)"),
     ((None, torch.rand(2, 1, 1, 8, 8)), {}, ValueError, "(n, channels, h, w), got shape"),
     ((None, torch.rand(4, 3, 8, 8)), dict(batch_sizes=(2, 4)), ValueError,

@@ -25,11 +25,10 @@ import numpy as np
 import torch
 import traitlets
 from torch import nn
-from torch.nn.parameter import is_lazy
 
 from ..checks import check_choice, check_images, check_int
 from ..models.batchnorm import BNLeNet
-from ..module import device_of, eval_mode
+from ..module import device_of, eval_mode, is_uninitialized
 from ._base import CourseWidget, untrained, validation_images
 
 __all__ = ["BatchNormView", "batch_norm_layers"]
@@ -140,7 +139,7 @@ def _statistics(model, images, batch_sizes, max_channels):
         raise ValueError(f"{WIDGET}: the model has no batch-norm layer (nn.BatchNorm1d/2d or "
                          f"a BatchNorm with gamma, beta, moving_mean and moving_var); "
                          f"pass a model such as d2lmini.models.batchnorm.BNLeNet")
-    if any(is_lazy(t) for t in (*model.parameters(), *model.buffers())):
+    if any(is_uninitialized(t) for t in (*model.parameters(), *model.buffers())):
         raise ValueError(f"{WIDGET}: the model has lazy layers that have not seen data yet; "
                          f"run a batch through it first, e.g. "
                          f"model.apply_init([images], d2l.init_cnn)")
