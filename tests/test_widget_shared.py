@@ -29,7 +29,7 @@ def run_base(body, payload):
 def test_one_preset_vocabulary_in_both_widgets():
     kernel = KernelPlayground(torch.rand(8, 8), "vertical_edge")
     locality = LocalityView(torch.rand(8, 8), "vertical_edge")
-    # §7.1's edge detector (and Figure 7.2.1's "vertical edges"): Sobel, bright to the right > 0
+    # §7.1's edge detector (and Figure 7.2.3's "vertical edges"): Sobel, bright to the right > 0
     sobel = [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
     assert kernel.kernel == locality.kernel == sobel
     shared = set(kernel.presets) & set(locality.presets)

@@ -294,3 +294,27 @@ def test_settings_from_the_page_update_output_shape():
     with pytest.raises(ValueError, match="larger than the"):
         widget.output_shape  # noqa: B018 - a property
     assert "no output" in repr(widget)
+
+
+HOVER_THEN_SHRINK = FAKE_PAGE + r"""
+const { el } = page(payload.state);
+const root = el.children[0];
+const byId = (id) => [...el.walk()].find((n) => n.attributes["data-testid"] === id);
+const hover = Object.assign(new Event("mousemove"), { clientX: 60, clientY: 60 });
+byId("kernel-output").dispatchEvent(hover);          // the pointer rests on output (1, 1)
+const hovered = byId("kernel-formula").textContent;
+const menu = byId("kernel-preset");
+menu.value = "blur";                                  // picked from the keyboard: no mouseleave
+menu.dispatchEvent(new Event("change"));
+return { hovered, formula: byId("kernel-formula").textContent, output: JSON.parse(root.dataset.output) };
+"""
+
+
+@needs_node
+def test_a_new_kernel_that_shrinks_the_output_under_the_pointer_is_drawn():
+    # The 3×3 example with the pointer on output (1, 1); a 3×3 blur leaves one output.
+    widget = KernelPlayground(X_D2L, K_D2L, image_label="X")
+    state = json.loads(json.dumps(widget.get_state(), default=str))
+    out = run_js(widget, HOVER_THEN_SHRINK, {"state": state})
+    assert out["hovered"].startswith("out[1, 1]") and out["hovered"].endswith("= 43")
+    assert out["formula"].startswith("out[0, 0]") and out["output"] == [[4.0]]

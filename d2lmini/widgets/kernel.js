@@ -171,6 +171,8 @@ function render({ model, el }) {
     output = corr2d(X, K);
     const oh = output.length, ow = output[0].length;
     const [si, sj] = model.get("cell");
+    // a hovered cell counts only while it exists: a new kernel can shrink the output under it
+    if (hover && (hover.i >= oh || hover.j >= ow)) hover = null;
     const shown = hover || { i: Math.min(si, oh - 1), j: Math.min(sj, ow - 1) };
     const { i, j } = shown;
     // captions wrap inside their picture's width, so the three panels sit side by side

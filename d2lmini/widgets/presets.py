@@ -2,7 +2,7 @@
 
 `KernelPlayground` (§7.2) offers all of them, `LocalityView` (§7.1) those with
 odd sides (it pads ``kernel // 2`` to keep the image's size). The edge and
-blur kernels are the ones §7.1's code and Figure 7.2.1 use: Sobel's edge
+blur kernels are the ones §7.1's code and Figure 7.2.3 use: Sobel's edge
 kernels, positive where brightness grows to the right ("vertical edge") or
 downwards ("horizontal edge").
 """
