@@ -16,36 +16,29 @@ from d2lmini.models.alexnet import AlexNet
 from d2lmini.models.nin import NiN, nin_block
 from d2lmini.models.vgg import VGG, VGG11_ARCH, vgg_block
 
-# d2l 1.0.3, AlexNet().layer_summary((1, 1, 224, 224))
-ALEXNET_224 = [
-    ("Conv2d", (1, 96, 54, 54)), ("ReLU", (1, 96, 54, 54)), ("MaxPool2d", (1, 96, 26, 26)),
-    ("Conv2d", (1, 256, 26, 26)), ("ReLU", (1, 256, 26, 26)), ("MaxPool2d", (1, 256, 12, 12)),
-    ("Conv2d", (1, 384, 12, 12)), ("ReLU", (1, 384, 12, 12)),
-    ("Conv2d", (1, 384, 12, 12)), ("ReLU", (1, 384, 12, 12)),
-    ("Conv2d", (1, 256, 12, 12)), ("ReLU", (1, 256, 12, 12)), ("MaxPool2d", (1, 256, 5, 5)),
-    ("Flatten", (1, 6400)),
-    ("Linear", (1, 4096)), ("ReLU", (1, 4096)), ("Dropout", (1, 4096)),
-    ("Linear", (1, 4096)), ("ReLU", (1, 4096)), ("Dropout", (1, 4096)),
-    ("Linear", (1, 10)),
-]
-
-# d2l 1.0.3, VGG(arch=((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))).layer_summary(...)
-VGG11_224 = [
-    ("Sequential", (1, 64, 112, 112)), ("Sequential", (1, 128, 56, 56)),
-    ("Sequential", (1, 256, 28, 28)), ("Sequential", (1, 512, 14, 14)),
-    ("Sequential", (1, 512, 7, 7)), ("Flatten", (1, 25088)),
-    ("Linear", (1, 4096)), ("ReLU", (1, 4096)), ("Dropout", (1, 4096)),
-    ("Linear", (1, 4096)), ("ReLU", (1, 4096)), ("Dropout", (1, 4096)),
-    ("Linear", (1, 10)),
-]
-
-# d2l 1.0.3, NiN().layer_summary((1, 1, 224, 224))
-NIN_224 = [
-    ("Sequential", (1, 96, 54, 54)), ("MaxPool2d", (1, 96, 26, 26)),
-    ("Sequential", (1, 256, 26, 26)), ("MaxPool2d", (1, 256, 12, 12)),
-    ("Sequential", (1, 384, 12, 12)), ("MaxPool2d", (1, 384, 5, 5)),
-    ("Dropout", (1, 384, 5, 5)), ("Sequential", (1, 10, 5, 5)),
-    ("AdaptiveAvgPool2d", (1, 10, 1, 1)), ("Flatten", (1, 10)),
+# What d2l 1.0.3 prints for Model().layer_summary((1, 1, 224, 224)), one line per layer
+# ("Conv2d output shape:\t torch.Size([1, 96, 54, 54])"), as (layer, output shape).
+# AlexNet and VGG end in the same dense block.
+DENSE_HEAD = [("Linear", (1, 4096)), ("ReLU", (1, 4096)), ("Dropout", (1, 4096))] * 2 + [
+    ("Linear", (1, 10))]
+D2L_SUMMARIES_224 = [
+    pytest.param(AlexNet, [
+        ("Conv2d", (1, 96, 54, 54)), ("ReLU", (1, 96, 54, 54)), ("MaxPool2d", (1, 96, 26, 26)),
+        ("Conv2d", (1, 256, 26, 26)), ("ReLU", (1, 256, 26, 26)), ("MaxPool2d", (1, 256, 12, 12)),
+        ("Conv2d", (1, 384, 12, 12)), ("ReLU", (1, 384, 12, 12)),
+        ("Conv2d", (1, 384, 12, 12)), ("ReLU", (1, 384, 12, 12)),
+        ("Conv2d", (1, 256, 12, 12)), ("ReLU", (1, 256, 12, 12)), ("MaxPool2d", (1, 256, 5, 5)),
+        ("Flatten", (1, 6400))] + DENSE_HEAD, id="AlexNet"),
+    pytest.param(lambda: VGG(arch=VGG11_ARCH), [
+        ("Sequential", (1, 64, 112, 112)), ("Sequential", (1, 128, 56, 56)),
+        ("Sequential", (1, 256, 28, 28)), ("Sequential", (1, 512, 14, 14)),
+        ("Sequential", (1, 512, 7, 7)), ("Flatten", (1, 25088))] + DENSE_HEAD, id="VGG-11"),
+    pytest.param(NiN, [
+        ("Sequential", (1, 96, 54, 54)), ("MaxPool2d", (1, 96, 26, 26)),
+        ("Sequential", (1, 256, 26, 26)), ("MaxPool2d", (1, 256, 12, 12)),
+        ("Sequential", (1, 384, 12, 12)), ("MaxPool2d", (1, 384, 5, 5)),
+        ("Dropout", (1, 384, 5, 5)), ("Sequential", (1, 10, 5, 5)),
+        ("AdaptiveAvgPool2d", (1, 10, 1, 1)), ("Flatten", (1, 10))], id="NiN"),
 ]
 
 
@@ -73,8 +66,9 @@ def seeded():
     torch.manual_seed(0)
 
 
-def test_alexnet_layer_summary_matches_d2l_at_224():
-    assert summary_lines(AlexNet(), (1, 1, 224, 224)) == expected_lines(ALEXNET_224)
+@pytest.mark.parametrize("make, d2l_table", D2L_SUMMARIES_224)
+def test_layer_summary_matches_d2l_at_224(make, d2l_table):
+    assert summary_lines(make(), (1, 1, 224, 224)) == expected_lines(d2l_table)
 
 
 def test_alexnet_parameter_count():
@@ -112,10 +106,6 @@ def test_vgg_block_shapes_and_layers():
     assert [type(m).__name__ for m in block] == ["Conv2d", "ReLU", "Conv2d", "ReLU", "MaxPool2d"]
     assert all(m.kernel_size == (3, 3) and m.padding == (1, 1)
                for m in block if isinstance(m, nn.Conv2d))
-
-
-def test_vgg11_layer_summary_matches_d2l_at_224():
-    assert summary_lines(VGG(arch=VGG11_ARCH), (1, 1, 224, 224)) == expected_lines(VGG11_224)
 
 
 def vgg_params(arch, size, num_classes=10):
@@ -156,10 +146,6 @@ def test_nin_block_is_conv_then_two_1x1():
     assert block(torch.zeros(1, 3, 9, 9)).shape == (1, 8, 5, 5)
     convs = [m for m in block if isinstance(m, nn.Conv2d)]
     assert [c.kernel_size for c in convs] == [(3, 3), (1, 1), (1, 1)]
-
-
-def test_nin_layer_summary_matches_d2l_at_224():
-    assert summary_lines(NiN(), (1, 1, 224, 224)) == expected_lines(NIN_224)
 
 
 def test_nin_parameter_count_is_independent_of_input_size():
