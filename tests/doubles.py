@@ -86,6 +86,11 @@ def facts(*parts):
     return "(?s)" + ".*".join(map(one, parts))
 
 
+def dims(*sides):
+    """A `facts` part for a size such as 7×7 or 2×3, written with × or the letter x."""
+    return re.compile(r"\b" + "[×x]".join(map(str, sides)) + r"\b")
+
+
 def assert_close(actual, expected, atol=1e-9, rtol=0, msg=None):
     """Like torch.testing.assert_close with an absolute tolerance, without its slow first
     import."""

@@ -13,6 +13,7 @@ import http.server
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -316,18 +317,17 @@ GOOD = idx_bytes(torch.zeros(2, 3, 4, dtype=torch.uint8))
 
 
 @pytest.mark.parametrize("content, problem", [
-    (b"\x00\x00\x08\x02" + GOOD[4:], "bad magic number 0x00000802"),
-    (GOOD[:-5], "truncated: .* expected 40 bytes, got 35"),
-    (GOOD[:10], "truncated: expected a 16-byte header, got 10"),
-    (b"", "truncated"),
-    (GOOD + b"extra", "header/payload mismatch: .* expected 40 bytes, got 45"),
+    (b"\x00\x00\x08\x02" + GOOD[4:], ["magic number", "0x00000802", "0x00000803"]),
+    (GOOD[:-5], ["truncated", "(2, 3, 4)", "40 bytes", "35"]),
+    (GOOD[:10], ["truncated", "16-byte header", "10"]),
+    (b"", ["truncated", "magic number", "0"]),
+    (GOOD + b"extra", ["mismatch", "(2, 3, 4)", "40 bytes", "45"]),
 ])
 def test_damaged_idx_files(tmp_path, content, problem):
     path = tmp_path / "broken-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(content))
-    with pytest.raises(data.DataError, match=problem) as info:
+    with pytest.raises(data.DataError, match=facts(str(path), *problem, "Delete", str(path))):
         data.read_idx(path)
-    assert str(path) in str(info.value) and "Delete" in str(info.value)
 
 
 # ids: the bytes would be the test's name, and gzip's header holds the time,
@@ -337,37 +337,36 @@ def test_damaged_idx_files(tmp_path, content, problem):
 def test_corrupt_gzip(tmp_path, content):
     path = tmp_path / "broken-idx3-ubyte.gz"
     path.write_bytes(content)
-    with pytest.raises(data.DataError, match="corrupt gzip") as info:
+    with pytest.raises(data.DataError, match=facts(str(path), "corrupt gzip", "Delete", str(path))):
         data.read_idx(path)
-    assert str(path) in str(info.value) and "Delete" in str(info.value)
 
 
 def test_missing_idx_file(tmp_path):
-    with pytest.raises(data.DataError, match="does not exist"):
+    with pytest.raises(data.DataError, match=facts(str(tmp_path / "nothing.gz"), "does not exist")):
         data.read_idx(tmp_path / "nothing.gz")
 
 
 def test_damaged_package_file_says_reinstall(tmp_path):
     path = write_files(datafiles.DEBIAN_DIR, {"x": GOOD[:-1]}) / "x.gz"
-    with pytest.raises(data.DataError, match="apt install --reinstall dataset-fashion-mnist"):
+    with pytest.raises(data.DataError, match=facts(str(path), "apt install --reinstall",
+                                                   "dataset-fashion-mnist")):
         data.read_idx(path)
 
 
 def test_wrong_digest_names_file_and_digests(fake, tmp_path, monkeypatch):
     root = write_files(tmp_path / "root", fake)
     monkeypatch.setitem(datafiles.SHA256, "t10k-labels-idx1-ubyte", "0" * 64)
-    with pytest.raises(data.DataError) as info:
+    with pytest.raises(data.DataError, match=facts(
+            str(root / "t10k-labels-idx1-ubyte.gz"), "SHA-256",
+            sha256(fake["t10k-labels-idx1-ubyte"]), "0" * 64, "Delete")):
         data.fashion_mnist_dir(root)
-    message = str(info.value)
-    assert str(root / "t10k-labels-idx1-ubyte.gz") in message
-    assert "0" * 64 in message and sha256(fake["t10k-labels-idx1-ubyte"]) in message
-    assert "Delete" in message
 
 
 def test_corrupt_gzip_found_while_verifying(fake, tmp_path):
     root = write_files(tmp_path / "root", fake)
     (root / "train-labels-idx1-ubyte.gz").write_bytes(b"garbage")
-    with pytest.raises(data.DataError, match="train-labels-idx1-ubyte.gz: corrupt gzip"):
+    with pytest.raises(data.DataError, match=facts(str(root / "train-labels-idx1-ubyte.gz"),
+                                                   "corrupt gzip")):
         data.fashion_mnist_dir(root, download=False)
 
 
@@ -386,7 +385,8 @@ def test_digests_are_cached_per_file_version(fake, tmp_path, monkeypatch):
     assert len(calls) == 5
     # A rewritten file is a new version: hashed again, and the damage is caught.
     (root / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(GOOD))
-    with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte.gz: SHA-256"):
+    with pytest.raises(data.DataError, match=facts(str(root / "t10k-images-idx3-ubyte.gz"),
+                                                   "SHA-256")):
         data.fashion_mnist_dir(root)
     assert len(calls) == 6
 
@@ -395,17 +395,16 @@ def test_image_label_count_mismatch(tmp_path, monkeypatch):
     files = fake_files(n_train_labels=11)
     monkeypatch.setattr(datafiles, "SHA256", {name: sha256(raw) for name, raw in files.items()})
     root = write_files(tmp_path / "root", files)
-    with pytest.raises(data.DataError, match="12 images but .* 11 labels") as info:
+    with pytest.raises(data.DataError, match=facts("train-images-idx3-ubyte.gz", "12 images",
+                                                   "train-labels-idx1-ubyte.gz", "11 labels")):
         data.FashionMNIST(root=root)
-    assert "train-images-idx3-ubyte.gz" in str(info.value)
-    assert "train-labels-idx1-ubyte.gz" in str(info.value)
 
 
 def test_labels_where_images_belong(tmp_path, monkeypatch):
     files = fake_files()
     files["t10k-images-idx3-ubyte"] = files["t10k-labels-idx1-ubyte"]
     monkeypatch.setattr(datafiles, "SHA256", {name: sha256(raw) for name, raw in files.items()})
-    with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte.gz: holds labels"):
+    with pytest.raises(data.DataError, match=facts("t10k-images-idx3-ubyte.gz", "labels")):
         data.FashionMNIST(root=write_files(tmp_path / "root", files))
 
 
@@ -441,15 +440,11 @@ def test_incomplete_root_falls_through(fake, tmp_path, monkeypatch):
 def test_nothing_found_without_download(fake, tmp_path, monkeypatch):
     monkeypatch.setenv(d2lmini_settings.DATA, str(tmp_path / "env"))
     root = write_files(tmp_path / "root", fake, names=NAMES[:1])
-    with pytest.raises(data.DataError) as info:
+    places = [root, tmp_path / "env", cache(tmp_path), datafiles.DEBIAN_DIR]  # in search order
+    with pytest.raises(data.DataError, match=facts(
+            str(root), "missing train-labels-idx1-ubyte", *map(str, places[1:]), "download=False",
+            "sudo apt install dataset-fashion-mnist", "export D2LMINI_DATA=")):
         data.fashion_mnist_dir(root, download=False)
-    message = str(info.value)
-    for place in [root, tmp_path / "env", cache(tmp_path), datafiles.DEBIAN_DIR]:
-        assert str(place) in message
-    assert "missing train-labels-idx1-ubyte" in message
-    assert "download=False" in message
-    assert "sudo apt install dataset-fashion-mnist" in message
-    assert "export D2LMINI_DATA=" in message
     assert not cache(tmp_path).exists()
 
 
@@ -484,16 +479,15 @@ def test_download_falls_back_to_the_next_url(server, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("mode, problem", [
-    ("wrong", "wrong content: SHA-256"),
-    ("die", "connection closed after [0-9]+ of [0-9]+ bytes"),
-    ("404", "HTTP Error 404"),
+    ("wrong", ["wrong content", "SHA-256"]),
+    ("die", ["connection closed", re.compile(r"\d+ of \d+ bytes")]),
+    ("404", ["HTTP Error 404"]),
 ])
 def test_failed_download_leaves_nothing_and_retry_succeeds(server, tmp_path, mode, problem):
     server.mode = mode
-    with pytest.raises(data.DataError, match=problem) as info:
+    with pytest.raises(data.DataError, match=facts(server.url, *problem,
+                                                   "sudo apt install dataset-fashion-mnist")):
         data.fashion_mnist_dir()
-    message = str(info.value)
-    assert server.url in message and "sudo apt install dataset-fashion-mnist" in message
     assert listing(cache(tmp_path)) == []
     server.mode = "ok"
     assert data.fashion_mnist_dir() == cache(tmp_path)
@@ -517,7 +511,7 @@ def test_unwritable_cache(server, tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    with pytest.raises(data.DataError, match="Cannot download.*D2LMINI_DATA"):
+    with pytest.raises(data.DataError, match=facts(str(blocker), "D2LMINI_DATA")):
         data.fashion_mnist_dir()
     assert server.requests == []
 

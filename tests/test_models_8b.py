@@ -7,6 +7,7 @@ import d2lmini as d2l
 from d2lmini.models.batchnorm import BatchNorm, BNLeNet, BNLeNetScratch, batch_norm
 from d2lmini.models.googlenet import GoogleNet, Inception
 from d2lmini.models.resnet import Residual, ResNet18, ResNeXtBlock
+from doubles import facts
 
 
 def summary_shapes(model, shape, capsys):
@@ -59,7 +60,7 @@ def test_resnext_block_has_the_number_of_groups_it_was_given():
 
 
 def test_resnext_block_rejects_uneven_groups():
-    with pytest.raises(ValueError, match="groups"):
+    with pytest.raises(ValueError, match=facts("ResNeXtBlock", "32", "5", "groups")):
         ResNeXtBlock(32, 5, 1)
 
 
@@ -105,9 +106,9 @@ def test_moving_statistics_are_buffers():
 
 
 def test_batch_norm_rejects_bad_shapes():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=facts("BatchNorm", "num_dims", "2 or 4", "3")):
         BatchNorm(3, num_dims=3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=facts("batch_norm", "X", "2-D", "4-D", "(2, 3, 4)")):
         BatchNorm(3, num_dims=4)(torch.randn(2, 3, 4))
 
 

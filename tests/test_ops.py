@@ -13,6 +13,7 @@ from torch.nn import functional as F
 
 from d2lmini import ops
 from d2lmini.widgets import PaddingStrideExplorer
+from doubles import facts
 
 PROPERTY = settings(max_examples=60, deadline=None)
 seeds = st.integers(0, 2**31 - 1)
@@ -225,9 +226,10 @@ def check_shape_against(make_layer, widget_layer, s):
         expected = tuple(make_layer(**layer_args)(X).shape[2:])
     except RuntimeError:  # PyTorch: the output would be empty
         for shape in (lambda: ops.conv_output_shape(**s), lambda: widget.output_shape):
-            with pytest.raises(ValueError, match="is larger than the"):
+            with pytest.raises(ValueError, match=facts("conv_output_shape", "kernel", "larger",
+                                                       "input")):
                 shape()
-        assert repr(widget).endswith(": no output)")
+        assert "no output" in repr(widget)
         return
     assert ops.conv_output_shape(**s) == widget.output_shape == expected
     assert tuple(getattr(widget, widget_layer)()(X).shape[2:]) == expected

@@ -16,6 +16,7 @@ from d2lmini import checks
 from d2lmini.widgets import _base
 from d2lmini.widgets.kernel import PRESETS, KernelPlayground
 from d2lmini.widgets.padding import LIMITS, PaddingStrideExplorer
+from doubles import dims, facts
 from widgetjs import FAKE_PAGE, needs_node, run_js
 
 STRIPES = torch.ones((6, 8))
@@ -32,54 +33,50 @@ def test_check_image_accepts_tensors_arrays_and_lists():
 
 
 @pytest.mark.parametrize("bad, error, words", [
-    (torch.zeros(5), ValueError, ["image", "2-D", "(5,)", "reshape(1, -1)"]),
-    (torch.zeros(1, 1, 4, 4), ValueError, ["image", "(1, 1, 4, 4)", "reshape(4, 4)"]),
-    (torch.zeros(500, 500), ValueError, ["image", "500×500", "128×128", "image[::4, ::4]",
+    (torch.zeros(5), ValueError, ["2-D", "(5,)", "reshape(1, -1)"]),
+    (torch.zeros(1, 1, 4, 4), ValueError, ["2-D", "(1, 1, 4, 4)", "reshape(4, 4)"]),
+    (torch.zeros(500, 500), ValueError, ["500×500", "128×128", "image[::4, ::4]",
                                          "F.interpolate"]),
-    (torch.zeros(0, 3), ValueError, ["image", "empty"]),
-    (torch.tensor([[1.0, float("nan")]]), ValueError, ["image", "NaN"]),
-    ([["a", "b"]], TypeError, ["image", "numbers"]),
-    ([[1, 2], [3]], TypeError, ["image", "same length"]),
-    ("stripes", TypeError, ["image", "str"]),
-    (None, TypeError, ["image"]),
-    (torch.ones(2, 2, dtype=torch.bool), TypeError, ["image", "torch.bool"]),
+    (torch.zeros(0, 3), ValueError, ["empty", "(0, 3)"]),
+    (torch.tensor([[1.0, float("nan")]]), ValueError, ["NaN", "nan_to_num"]),
+    ([["a", "b"]], TypeError, ["numbers", "[['a', 'b']]"]),
+    ([[1, 2], [3]], TypeError, ["same length", "[[1, 2], [3]]"]),
+    ("stripes", TypeError, ["torch.Tensor", "str", "'stripes'"]),
+    (None, TypeError, ["torch.Tensor", "None"]),
+    (torch.ones(2, 2, dtype=torch.bool), TypeError, ["real numbers", "torch.bool", "image.float()"]),
 ])
 def test_check_image_rejects_bad_input_naming_the_argument(bad, error, words):
-    with pytest.raises(error) as info:
+    with pytest.raises(error, match=facts("W", "image", *words)):
         checks.check_image(bad, "image", fn="W", max_side=_base.MAX_IMAGE_SIDE)
-    message = str(info.value)
-    assert message.startswith("W: image")
-    for word in words:
-        assert word in message
 
 
 def test_int_checks_name_the_argument():
     assert checks.check_int(3, "n", minimum=1, maximum=5) == 3
     # a 0-d tensor or array holding an int counts as that int; a pair may be a tensor or array
     assert checks.check_int(torch.tensor(3), "n") == 3 and checks.check_int(np.array(4), "n") == 4
-    with pytest.raises(TypeError, match="n must be an int"):
+    with pytest.raises(TypeError, match=facts("n", "int", "2.5", "float")):
         checks.check_int(2.5, "n")
-    with pytest.raises(TypeError, match="n must be an int"):
+    with pytest.raises(TypeError, match=facts("n", "int", "True", "bool")):
         checks.check_int(True, "n")
-    with pytest.raises(TypeError, match=r"W: n must be an int, got 2\.5 \(float\)"):
+    with pytest.raises(TypeError, match=facts("W", "n", "int", "2.5", "float")):
         checks.check_int(torch.tensor(2.5), "n", fn="W")
-    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+    with pytest.raises(ValueError, match=facts("n", "at least 1", "0")):
         checks.check_int(0, "n", minimum=1)
-    with pytest.raises(ValueError, match="n must be at most 5, got 6"):
+    with pytest.raises(ValueError, match=facts("n", "at most 5", "6")):
         checks.check_int(6, "n", maximum=5)
     assert checks.check_pair(3, "k", minimum=1) == (3, 3)
     assert checks.check_pair((2, 4), "k", minimum=1) == (2, 4)
     assert checks.check_pair(torch.tensor([2, 4]), "k") == checks.check_pair(np.array([2, 4]), "k")
-    with pytest.raises(TypeError, match="k must be an int or a"):
+    with pytest.raises(TypeError, match=facts("k", "int", "(height, width) pair", "(1, 2, 3)")):
         checks.check_pair((1, 2, 3), "k")
     assert checks.check_cell(torch.tensor([1, 2]), "unit", (3, 3)) == [1, 2]
-    with pytest.raises(ValueError, match="W: unit column must be at most 2, got 3"):
+    with pytest.raises(ValueError, match=facts("W", "unit", "column", "at most 2", "3")):
         checks.check_cell((1, 3), "unit", (3, 3), fn="W")
-    with pytest.raises(ValueError, match="one of 'a', 'b'"):
+    with pytest.raises(ValueError, match=facts("mode", "'a', 'b'", "'c'")):
         checks.check_choice("c", "mode", ["a", "b"])
-    with pytest.raises(TypeError, match="labels must hold strings"):
+    with pytest.raises(TypeError, match=facts("labels", "strings", "['a', 1]")):
         checks.check_labels(["a", 1], "labels")
-    with pytest.raises(TypeError, match="W: image_label must be a string, got int 3"):
+    with pytest.raises(TypeError, match=facts("W", "image_label", "string", "int", "3")):
         checks.check_str(3, "image_label", fn="W")
 
 
@@ -130,28 +127,25 @@ def test_setting_the_preset_loads_its_kernel():
     assert widget.kernel == PRESETS["blur"][1] and widget.preset == "blur"
     widget.kernel = "diff"  # a preset's name works as a kernel, as in the constructor
     assert widget.kernel == [[1.0, -1.0]] and widget.preset == "diff"
-    with pytest.raises(ValueError, match="KernelPlayground: kernel must be one of"):
+    with pytest.raises(ValueError, match=facts("KernelPlayground", "kernel", "'blur'", "'edge'")):
         widget.preset = "edge"
     assert widget.preset == "diff"
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(image=torch.zeros(8)), ValueError, ["KernelPlayground: image", "(8,)"]),
-    (dict(image=torch.zeros(500, 500)), ValueError, ["KernelPlayground: image", "500×500",
-                                                      "downsample"]),
+    (dict(image=torch.zeros(8)), ValueError, ["image", "2-D", "(8,)", "reshape"]),
+    (dict(image=torch.zeros(500, 500)), ValueError, ["image", "500×500", "downsample"]),
     (dict(image=torch.zeros(2, 2), kernel="blur"), ValueError,
-     ["KernelPlayground: kernel 3×3", "larger than the 2×2 image"]),
-    (dict(image=STRIPES, kernel=torch.ones(7, 7)), ValueError, ["kernel 7×7", "6×8"]),
-    (dict(image=STRIPES, kernel="edge"), ValueError, ["KernelPlayground: kernel", "'blur'"]),
-    (dict(image=STRIPES, kernel=torch.ones(3)), ValueError, ["KernelPlayground: kernel", "2-D"]),
-    (dict(image="cat"), TypeError, ["KernelPlayground: image"]),
-    (dict(image=[["x"]]), TypeError, ["KernelPlayground: image"]),
+     ["kernel", "3×3", "'blur'", "larger", "2×2", "image", "smaller kernel"]),
+    (dict(image=STRIPES, kernel=torch.ones(7, 7)), ValueError, ["kernel", "7×7", "6×8", "image"]),
+    (dict(image=STRIPES, kernel="edge"), ValueError, ["kernel", "'blur'", "'edge'"]),
+    (dict(image=STRIPES, kernel=torch.ones(3)), ValueError, ["kernel", "2-D", "(3,)", "reshape"]),
+    (dict(image="cat"), TypeError, ["image", "torch.Tensor", "'cat'"]),
+    (dict(image=[["x"]]), TypeError, ["image", "numbers", "[['x']]"]),
 ])
 def test_kernel_playground_rejects_bad_arguments(kwargs, error, words):
-    with pytest.raises(error) as info:
+    with pytest.raises(error, match=facts("KernelPlayground", *words)):
         KernelPlayground(**kwargs)
-    for word in words:
-        assert word in str(info.value)
 
 
 X_D2L = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])  # d2l §7.2.1
@@ -175,14 +169,12 @@ def test_d2l_example_opens_on_the_first_output():
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(cell=(2, 0)), ValueError, ["KernelPlayground", "cell row", "at most 1", "2"]),
-    (dict(cell=3), TypeError, ["KernelPlayground", "cell", "(row, column)"]),
+    (dict(cell=(2, 0)), ValueError, ["cell", "row", "at most 1", "2"]),
+    (dict(cell=3), TypeError, ["cell", "(row, column)", "3"]),
 ])
 def test_kernel_playground_rejects_a_cell_outside_the_output(kwargs, error, words):
-    with pytest.raises(error) as info:
+    with pytest.raises(error, match=facts("KernelPlayground", *words)):
         KernelPlayground(X_D2L, K_D2L, **kwargs)
-    for word in words:
-        assert word in str(info.value)
 
 
 STEP_THROUGH = FAKE_PAGE + r"""
@@ -257,31 +249,30 @@ def test_defaults_are_the_d2l_example():
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(stride=0), ValueError, ["PaddingStrideExplorer: stride", "at least 1", "got 0"]),
-    (dict(stride=(2, 0)), ValueError, ["stride", "at least 1"]),
-    (dict(padding=-1), ValueError, ["PaddingStrideExplorer: padding", "at least 0", "-1"]),
-    (dict(kernel_size=2.5), TypeError, ["kernel_size", "must be an int", "2.5"]),
-    (dict(input_size="8"), TypeError, ["input_size"]),
-    (dict(dilation=(1, 2, 3)), TypeError, ["dilation", "(height, width) pair"]),
-    (dict(input_size=(100, 8)), ValueError, ["input_size", f"at most {LIMITS['input_size'][1]}"]),
+    (dict(stride=0), ValueError, ["stride", "at least 1", "0"]),
+    (dict(stride=(2, 0)), ValueError, ["stride", "at least 1", "0"]),
+    (dict(padding=-1), ValueError, ["padding", "at least 0", "-1"]),
+    (dict(kernel_size=2.5), TypeError, ["kernel_size", "int", "2.5"]),
+    (dict(input_size="8"), TypeError, ["input_size", "int", "'8'"]),
+    (dict(dilation=(1, 2, 3)), TypeError, ["dilation", "(height, width) pair", "(1, 2, 3)"]),
+    (dict(input_size=(100, 8)), ValueError,
+     ["input_size", f"at most {LIMITS['input_size'][1]}", "100"]),
 ])
 def test_padding_stride_explorer_rejects_bad_arguments(kwargs, error, words):
-    with pytest.raises(error) as info:
+    with pytest.raises(error, match=facts("PaddingStrideExplorer", *words)):
         PaddingStrideExplorer(**kwargs)
-    for word in words:
-        assert word in str(info.value)
 
 
 @pytest.mark.parametrize("kwargs, words", [
     (dict(input_size=(4, 4), kernel_size=(7, 7), padding=(0, 0)),
-     "kernel 7x7 is larger than the 4x4 input"),
+     ["kernel", dims(7, 7), "larger", dims(4, 4), "input"]),
     (dict(input_size=(5, 5), kernel_size=(3, 3), padding=(0, 0), dilation=(3, 3)),
-     "kernel 7x7 (after dilation) is larger than the 5x5 input"),
+     ["kernel", dims(7, 7), "dilation", "larger", dims(5, 5), "input"]),
 ])
 def test_a_kernel_larger_than_the_padded_input_is_a_setting_without_output(kwargs, words):
     # The page shows such a setting and says why neither layer takes it, so Python keeps it too.
     widget = PaddingStrideExplorer(**kwargs)
-    with pytest.raises(ValueError, match=re.escape(words)):
+    with pytest.raises(ValueError, match=facts("conv_output_shape", *words, "smaller kernel")):
         widget.output_shape  # noqa: B018 - a property
     assert repr(widget).endswith(": no output)")
 
@@ -291,7 +282,7 @@ def test_settings_from_the_page_update_output_shape():
     widget.set_state({"stride": [3, 3]})  # what the JS sends
     assert widget.output_shape == (3, 3)
     widget.set_state({"kernel_size": [11, 11]})
-    with pytest.raises(ValueError, match="larger than the"):
+    with pytest.raises(ValueError, match=facts("kernel", dims(11, 11), "larger", dims(10, 10))):
         widget.output_shape  # noqa: B018 - a property
     assert "no output" in repr(widget)
 
