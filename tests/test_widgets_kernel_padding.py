@@ -245,7 +245,7 @@ def test_kernel_playground_repr_is_short_and_deterministic():
 def test_defaults_are_the_d2l_example():
     widget = PaddingStrideExplorer()
     assert widget.output_shape == (4, 4)
-    assert repr(widget).endswith(": output 4×4)")
+    assert re.search(facts("PaddingStrideExplorer", "output", "4×4"), repr(widget))
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
@@ -274,7 +274,7 @@ def test_a_kernel_larger_than_the_padded_input_is_a_setting_without_output(kwarg
     widget = PaddingStrideExplorer(**kwargs)
     with pytest.raises(ValueError, match=facts("conv_output_shape", *words, "smaller kernel")):
         widget.output_shape  # noqa: B018 - a property
-    assert repr(widget).endswith(": no output)")
+    assert "no output" in repr(widget)
 
 
 def test_settings_from_the_page_update_output_shape():
