@@ -118,7 +118,8 @@ def _read_bytes(path):
         with _open(path, _is_gz(path)) as f:
             return f.read()
     except FileNotFoundError:
-        _damaged(path, "file does not exist")
+        raise DataError(f"{path}: file does not exist; check the path, or call "
+                        f"d2l.FashionMNIST() to find or download the files") from None
     except _GZIP_ERRORS as err:
         _damaged(path, f"corrupt gzip data ({err})")
 

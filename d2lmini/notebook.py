@@ -59,5 +59,5 @@ def expect_error(*kinds):
         lines = str(error).strip().splitlines()
         print(f"{type(error).__name__}: {lines[0] if lines else ''}")
     else:
-        raise AssertionError(f"expected {' or '.join(k.__name__ for k in kinds)}, "
+        raise AssertionError(f"expect_error: expected {' or '.join(k.__name__ for k in kinds)}, "
                              f"but the block ran without one")

@@ -95,7 +95,7 @@ def test_expect_error_prints_the_first_line_and_goes_on(capsys):
     with d2l.expect_error(ValueError):
         raise ValueError("kernel 3x3 is larger than the 2x2 input\nsecond line")
     assert capsys.readouterr().out == "ValueError: kernel 3x3 is larger than the 2x2 input\n"
-    with pytest.raises(AssertionError, match=facts("ValueError", "TypeError", "without")):
+    with pytest.raises(AssertionError, match=facts("expect_error", "ValueError", "TypeError", "without")):
         with d2l.expect_error(ValueError, TypeError):
             pass
     with pytest.raises(KeyError):                 # another kind of error is not swallowed

@@ -342,7 +342,7 @@ def test_corrupt_gzip(tmp_path, content):
 
 
 def test_missing_idx_file(tmp_path):
-    with pytest.raises(data.DataError, match=facts(str(tmp_path / "nothing.gz"), "does not exist")):
+    with pytest.raises(data.DataError, match=facts(str(tmp_path / "nothing.gz"), "does not exist", "check the path")):
         data.read_idx(tmp_path / "nothing.gz")
 
 
