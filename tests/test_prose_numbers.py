@@ -536,11 +536,6 @@ KNOWN_SLIPS = {
                     "half of its time",                               # wrong: not measured
                     "mid 0.8s", "the 0.8s",                           # wrong: no output
                     "eight layers"],
-    "8_2_vgg": ["five blocks", "eleven layers", "eight times", "three times", "five poolings",
-                "0.92",                                               # wrong: lr 0.05 unsaid
-                "half its arithmetic", "28 %", "eleven layers",
-                "a tenth of the parameters",                          # wrong: a twelfth
-                "three blocks", "five block", "eight convolutions", "five pooling layers"],
     "8_3_nin": ["0.100", "0.550",                                     # wrong: no output, no run
                 "0.78",                                               # wrong: lr 0.1 unsaid
                 "67 pixels", "twelve convolutions", "three blocks",
