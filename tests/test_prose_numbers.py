@@ -536,12 +536,6 @@ KNOWN_SLIPS = {
                     "half of its time",                               # wrong: not measured
                     "mid 0.8s", "the 0.8s",                           # wrong: no output
                     "eight layers"],
-    "8_3_nin": ["0.100", "0.550",                                     # wrong: no output, no run
-                "0.78",                                               # wrong: lr 0.1 unsaid
-                "67 pixels", "twelve convolutions", "three blocks",
-                "0.65",                                               # wrong: no source
-                "11 %", "12 %", "two nonlinear layers", "4 times", "1,992,166 parameters",
-                "12 MB"],                                             # wrong: 12.7
     "8_4_googlenet": ["four branches", "four branches", "five stages",
                       "8×",                                           # wrong: 9.0×
                       "11 s", "1,000 images",                         # wrong: never printed
