@@ -536,12 +536,6 @@ KNOWN_SLIPS = {
                     "half of its time",                               # wrong: not measured
                     "mid 0.8s", "the 0.8s",                           # wrong: no output
                     "eight layers"],
-    "8_4_googlenet": ["four branches", "four branches", "five stages",
-                      "8×",                                           # wrong: 9.0×
-                      "11 s", "1,000 images",                         # wrong: never printed
-                      "five stride-2 stages", "4,690 steps",
-                      "0.88",                                         # wrong: lr 0.1 unsaid
-                      "8 times", "1.5 billion", "6 million", "24 MB", "12 MB"],
     "8_5_batch_norm": ["0.6–0.7"],                                    # wrong: 0.72 printed
     "8_6_resnet": ["four stages", "157 steps",
                    "0.918", "0.918", "0.883",                         # wrong: settings unsaid
