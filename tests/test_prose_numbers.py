@@ -536,7 +536,6 @@ KNOWN_SLIPS = {
                     "half of its time",                               # wrong: not measured
                     "mid 0.8s", "the 0.8s",                           # wrong: no output
                     "eight layers"],
-    "8_5_batch_norm": ["0.6–0.7"],                                    # wrong: 0.72 printed
     "8_6_resnet": ["four stages", "157 steps",
                    "0.918", "0.918", "0.883",                         # wrong: settings unsaid
                    "8 times", "a quarter of its arithmetic", "100 times", "20 layers",
