@@ -24,8 +24,9 @@ run_pytest() {
     return "$rc"
 }
 # Two workers: about twice as fast on 2 cores (test ids are the same in both).
-run_pytest -p no:cacheprovider -n 2 tests --ignore=tests/test_browser.py \
-    --ignore=tests/test_live_kernel.py "$@" || status=1
+# The tests of the built book (test_book_html, test_browser) run after the build below.
+run_pytest -p no:cacheprovider -n 2 tests --ignore=tests/test_book_html.py \
+    --ignore=tests/test_browser.py --ignore=tests/test_live_kernel.py "$@" || status=1
 # nbval: re-execute each notebook, compare its outputs with the saved ones.
 # Its kernels read tests/ipython, whose start-up file blocks the network
 # (conftest.py only guards pytest's own process). A cell that hangs fails
@@ -41,8 +42,9 @@ D2LMINI_BUDGET=full D2LMINI_CAP=1x8 IPYTHONDIR="$PWD/tests/ipython" run_pytest -
     --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:cacheprovider \
     -n 2 --dist loadfile chapters "$@" || status=1
 jupyter-book build -W -n --keep-going . || status=1
-# The built pages in a browser: widgets drawn once, working, no request off 127.0.0.1.
-run_pytest -p no:cacheprovider tests/test_browser.py "$@" || status=1
+# The built pages: what each shows and hides (test_book_html), and in a browser the
+# widgets drawn once, working, no request off 127.0.0.1 (test_browser).
+run_pytest -p no:cacheprovider tests/test_book_html.py tests/test_browser.py "$@" || status=1
 # JupyterLab on 127.0.0.1, one notebook with every widget: Enter in each number
 # box, a select or button, and assignments from Python keep page and kernel in step.
 run_pytest -p no:cacheprovider tests/test_live_kernel.py "$@" || status=1

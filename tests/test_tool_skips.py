@@ -36,3 +36,19 @@ def test_a_missing_tool_fails_only_when_tools_are_required(tmp_path):
     assert "1 skipped" in strict.stdout and "needs a GPU" in strict.stdout
     relaxed = _run(tmp_path, required=False)
     assert relaxed.returncode == 0 and "2 skipped" in relaxed.stdout, relaxed.stdout
+
+
+def test_tests_of_the_built_book_run_after_the_build():
+    """scripts/test.sh builds the book after its first pytest run: a test module that
+    reads _build/ must be left out of that run (it would skip, and so fail)."""
+    tests = pathlib.Path(__file__).parent
+    script = (tests.parent / "scripts" / "test.sh").read_text()
+    first_run = script.split("run_pytest -p no:cacheprovider -n 2 tests", 1)[1].split("|| status", 1)[0]
+    after_build = script.split("jupyter-book build", 1)[1]
+    readers = [module for module in sorted(tests.glob("test_*.py"))
+               if module.name != pathlib.Path(__file__).name
+               and 'ROOT / "_build" / "html"' in module.read_text()]
+    assert len(readers) >= 2, readers                     # test_book_html, test_browser
+    for module in readers:
+        assert f"--ignore=tests/{module.name}" in first_run, module.name
+        assert f"tests/{module.name}" in after_build, module.name
