@@ -10,7 +10,9 @@ computes. So after editing a widget's ``.js`` or ``_base.js`` this rewrites
 those two fields only, instead of re-executing notebooks (which would
 re-train seven models). Every other byte of each notebook stays as it was:
 the script checks that, and refuses to write a notebook whose format would
-change on a plain read and write.
+change on a plain read and write, or whose saved states lack a trait that the
+class now syncs (the new JavaScript would read it as undefined: that notebook
+must be re-executed instead).
 """
 import argparse
 import copy
@@ -29,11 +31,29 @@ STATE_KEY = "application/vnd.jupyter.widget-state+json"
 ASSETS = ("_esm", "_css")
 
 
+def course_widgets():
+    """``_anywidget_id`` (module.Class) -> the class, for every widget of ``widgets.__all__``."""
+    classes = (getattr(widgets, name) for name in widgets.__all__)
+    return {f"{cls.__module__}.{cls.__name__}": cls for cls in classes}
+
+
 def current_assets():
     """``_anywidget_id`` (module.Class) -> the saved fields it should carry now."""
-    classes = (getattr(widgets, name) for name in widgets.__all__)
-    return {f"{cls.__module__}.{cls.__name__}": {field: getattr(cls, field) for field in ASSETS}
-            for cls in classes}
+    return {key: {field: getattr(cls, field) for field in ASSETS}
+            for key, cls in course_widgets().items()}
+
+
+def missing_traits(notebook):
+    """``(class name, sorted trait names)`` for each saved course-widget state that lacks
+    a trait its class syncs today: saved before the trait existed."""
+    found = []
+    for state in widget_states(notebook):
+        cls = course_widgets().get(state.get("_anywidget_id"))
+        if cls is not None:
+            missing = set(cls.class_traits(sync=True)) - set(state)
+            if missing:
+                found.append((cls.__name__, sorted(missing)))
+    return found
 
 
 def widget_states(notebook):
@@ -72,6 +92,12 @@ def refresh(path, assets, write=True):
     if nbformat.writes(notebook) + "\n" != raw:
         raise SystemExit(f"{path}: not in the format scripts/execute.py writes "
                          "(re-save it with nbformat first); nothing written")
+    missing = missing_traits(notebook)
+    if missing:
+        names = "; ".join(f"{cls}: {', '.join(traits)}" for cls, traits in missing)
+        raise SystemExit(f"{path}: saved widget states lack traits their classes sync now "
+                         f"({names}); the current JavaScript would read them as undefined. "
+                         f"Re-execute it: python scripts/execute.py {path}")
     new, changed = refreshed(notebook, assets)
     assert without_assets(new) == without_assets(notebook), path  # only the assets moved
     if changed and write:

@@ -88,6 +88,35 @@ def test_notebooks_save_the_current_javascript(cls):
     assert stale == [], f"run python scripts/refresh_widget_js.py (stale: {' '.join(stale)})"
 
 
+def test_every_saved_state_has_every_trait_its_javascript_reads():
+    """A state saved before a trait was added cannot be fixed by refreshing its JavaScript."""
+    sys.path.insert(0, str(REFRESH.parent))
+    import refresh_widget_js
+    import nbformat
+    missing = {}
+    for path in sorted((ROOT / "chapters").rglob("*.ipynb")):
+        found = refresh_widget_js.missing_traits(nbformat.read(path, as_version=4))
+        if found:
+            missing[str(path.relative_to(ROOT))] = found
+    assert missing == {}, f"re-execute these notebooks (scripts/execute.py): {missing}"
+
+
+def test_refresh_refuses_a_state_saved_before_a_trait_existed(tmp_path):
+    source = ROOT / "chapters" / "ch7" / "7_3_padding_and_strides.ipynb"
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    states = notebook["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    (model,) = [m for m in states.values() if "_esm" in m["state"]]
+    del model["state"]["limits"]
+    old = tmp_path / source.name
+    old.write_text(json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    before = old.read_text(encoding="utf-8")
+    run = subprocess.run([sys.executable, str(REFRESH), str(old)], capture_output=True, text=True)
+    assert run.returncode != 0 and "PaddingStrideExplorer: limits" in run.stderr, run.stderr
+    assert "scripts/execute.py" in run.stderr
+    assert old.read_text(encoding="utf-8") == before
+
+
 def test_refresh_rewrites_only_the_saved_javascript(tmp_path):
     """Stale copies of the JavaScript and CSS are made current; every other byte stays."""
     source = ROOT / "chapters" / "ch7" / "7_3_padding_and_strides.ipynb"
