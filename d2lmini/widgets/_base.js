@@ -11,6 +11,12 @@ function d2lRoot(el, testid) {
   return root;
 }
 
+/** The widget's root and its first row of controls: every render starts with these two. */
+function d2lFrame(el, testid) {
+  const root = d2lRoot(el, testid);
+  return [root, d2lEl(root, "div", { cls: "d2l-controls" })];
+}
+
 /** Append a new <tag> to parent. opts: cls, text (textContent), attrs {name: value}, style {}. */
 function d2lEl(parent, tag, opts = {}) {
   const node = document.createElement(tag);
@@ -27,6 +33,13 @@ function d2lLabelled(parent, text, tag, attrs = {}) {
   const label = d2lEl(parent, "label");
   d2lEl(label, "span", { text });
   return d2lEl(label, tag, { attrs });
+}
+
+/** A labelled <select> with the options [[value, text], ...]; ariaLabel names what it picks. */
+function d2lSelect(parent, text, testid, ariaLabel, options = []) {
+  const select = d2lLabelled(parent, text, "select", { "data-testid": testid, "aria-label": ariaLabel });
+  for (const [value, optionText] of options) d2lEl(select, "option", { text: optionText, attrs: { value } });
+  return select;
 }
 
 /** Number formatting that drops trailing zeros: 1.25, -0.5, 3. */

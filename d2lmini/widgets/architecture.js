@@ -247,14 +247,12 @@ function boxValue(level, box, metric) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "architecture-view");
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
+  const [root, controls] = d2lFrame(el, "architecture-view");
   const trailBox = d2lEl(controls, "div", { cls: "d2l-controls", attrs: { "data-testid": "arch-path", "aria-label": "blocks opened" } });
   const blockLabel = d2lEl(controls, "label");  // hidden when there is only one thing to show
   d2lEl(blockLabel, "span", { text: "show" });
   const blockSel = d2lEl(blockLabel, "select", { attrs: { "data-testid": "arch-block", "aria-label": "block shown" } });
-  const sizeSel = d2lLabelled(controls, "bars show", "select", { "data-testid": "arch-size-by", "aria-label": "the bars show" });
-  for (const [value, text] of Object.entries(METRICS)) d2lEl(sizeSel, "option", { text, attrs: { value } });
+  const sizeSel = d2lSelect(controls, "bars show", "arch-size-by", "the bars show", Object.entries(METRICS));
   const [status, summary] = ["arch-status", "arch-summary"].map((testid) =>
     d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": testid } }));
   const detail = d2lEl(root, "div", { cls: "d2l-code", attrs: { "data-testid": "arch-detail", "aria-live": "polite" },

@@ -148,13 +148,10 @@ function bnBars(canvas, values, marks, selected, scale = 0) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "batchnorm-view");
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const layerSel = d2lLabelled(controls, "layer", "select", { "data-testid": "bn-layer", "aria-label": "layer" });
-  const modeSel = d2lLabelled(controls, "mode", "select", { "data-testid": "bn-mode", "aria-label": "mode" });
-  for (const [value, text] of Object.entries(BN_MODES)) d2lEl(modeSel, "option", { text, attrs: { value } });
-  const batchSel = d2lLabelled(controls, "batch size", "select",
-    { "data-testid": "bn-batch", "aria-label": "batch size" });
+  const [root, controls] = d2lFrame(el, "batchnorm-view");
+  const layerSel = d2lSelect(controls, "layer", "bn-layer", "layer");
+  const modeSel = d2lSelect(controls, "mode", "bn-mode", "mode", Object.entries(BN_MODES));
+  const batchSel = d2lSelect(controls, "batch size", "bn-batch", "batch size");
   const chanIn = d2lNumberInput(controls, "channel",
     { min: 0, step: 1, "data-testid": "bn-channel", "aria-label": "channel" }, (text) => {
       const layer = model.get("layers")[model.get("layer")];

@@ -23,11 +23,8 @@ function chWindow(Xc, Kc, i, j) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "channels-view");
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const modeSel = d2lLabelled(controls, "view", "select",
-    { "data-testid": "channels-mode", "aria-label": "view" });
-  for (const [value, text] of CH_MODES) d2lEl(modeSel, "option", { text, attrs: { value } });
+  const [root, controls] = d2lFrame(el, "channels-view");
+  const modeSel = d2lSelect(controls, "view", "channels-mode", "view", CH_MODES);
   const outWrap = d2lEl(controls, "label");
   d2lEl(outWrap, "span", { text: "output channel" });
   const outSel = d2lEl(outWrap, "select",

@@ -16,9 +16,8 @@ export function fmMap(bytes, index, h, w, lo, hi) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "feature-map-browser");
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const layerSel = d2lLabelled(controls, "layer", "select", { "data-testid": "fm-layer", "aria-label": "layer" });
+  const [root, controls] = d2lFrame(el, "feature-map-browser");
+  const layerSel = d2lSelect(controls, "layer", "fm-layer", "layer");
   const chanWrap = d2lEl(controls, "span", { cls: "d2l-controls", style: { margin: "0" } });
   const prevBtn = d2lEl(chanWrap, "button", { text: "◀", attrs: { "aria-label": "previous channel", "data-testid": "fm-prev" } });
   const chanIn = d2lNumberInput(chanWrap, "channel",

@@ -49,12 +49,8 @@ function resized(K, rows, cols) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "kernel-playground");
-
-  // --- controls
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const presetSelect = d2lLabelled(controls, "kernel", "select",
-    { "data-testid": "kernel-preset", "aria-label": "kernel preset" });
+  const [root, controls] = d2lFrame(el, "kernel-playground");
+  const presetSelect = d2lSelect(controls, "kernel", "kernel-preset", "kernel preset");
   const rowsInput = d2lNumberInput(controls, "rows",
     { min: 1, step: 1, "data-testid": "kernel-rows", "aria-label": "kernel rows" },
     (text) => resize(text, null));

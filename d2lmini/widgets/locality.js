@@ -133,12 +133,8 @@ export function lvUnitWeights(dense, K, h, w, i, j) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "locality-view");
-
-  // --- controls
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const kernelSelect = d2lLabelled(controls, "kernel", "select",
-    { "data-testid": "locality-kernel-preset", "aria-label": "convolution kernel" });
+  const [root, controls] = d2lFrame(el, "locality-view");
+  const kernelSelect = d2lSelect(controls, "kernel", "locality-kernel-preset", "convolution kernel");
   const unitInputs = [0, 1].map((a) => d2lNumberInput(controls, a ? "column" : "unit row",
     { min: 0, step: 1, "data-testid": `locality-unit-${a ? "col" : "row"}`,
       "aria-label": `selected unit ${a ? "column" : "row"}` },

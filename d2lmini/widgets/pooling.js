@@ -69,16 +69,10 @@ export function shiftInvariance(shift) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "pooling-explorer");
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const sourceSel = d2lLabelled(controls, "pool the", "select",
-    { "data-testid": "pooling-source", "aria-label": "source" });
-  d2lEl(sourceSel, "option", { text: "image", attrs: { value: "image" } });
-  d2lEl(sourceSel, "option", { text: "edge map ([[1, -1]])", attrs: { value: "edges" } });
-  const modeSel = d2lLabelled(controls, "mode", "select",
-    { "data-testid": "pooling-mode", "aria-label": "mode" });
-  d2lEl(modeSel, "option", { text: "max", attrs: { value: "max" } });
-  d2lEl(modeSel, "option", { text: "average", attrs: { value: "avg" } });
+  const [root, controls] = d2lFrame(el, "pooling-explorer");
+  const sourceSel = d2lSelect(controls, "pool the", "pooling-source", "source",
+    [["image", "image"], ["edges", "edge map ([[1, -1]])"]]);
+  const modeSel = d2lSelect(controls, "mode", "pooling-mode", "mode", [["max", "max"], ["avg", "average"]]);
   // The boxes' limits come from Python's tags (d2lLimits): onCommit gets an int within them.
   // As in Python, a new window resets the stride (to the window, like nn.MaxPool2d) and padding.
   const sizeIn = d2lNumberInput(controls, "window",

@@ -44,10 +44,8 @@ function rfExtent(geometry, size) {
 }
 
 function render({ model, el }) {
-  const root = d2lRoot(el, "receptive-field-view");
-  const controls = d2lEl(root, "div", { cls: "d2l-controls" });
-  const layerSel = d2lLabelled(controls, "layer", "select",
-    { "data-testid": "rf-layer", "aria-label": "layer" });
+  const [root, controls] = d2lFrame(el, "receptive-field-view");
+  const layerSel = d2lSelect(controls, "layer", "rf-layer", "layer");
   const rowIn = d2lNumberInput(controls, "unit row",
     { min: 0, step: 1, "data-testid": "rf-row", "aria-label": "unit row" }, (text) => saveUnit(0, text));
   const colIn = d2lNumberInput(controls, "column",
