@@ -517,25 +517,6 @@ WORKED_OUT = {
 # near. The lead removes an entry when he fixes the sentence; the test fails while a listed
 # entry is gone from the text, and on any new one.
 KNOWN_SLIPS = {
-    "7_6_lenet": ["two blocks", "78%", "150 weights", "470 SGD steps",
-                  "a hundred times",                                  # wrong: 180×
-                  "73–75%",                                           # wrong: full run 0.723
-                  "a third of the parameters", "90%", "three times", "nine times",
-                  "90–91%", "98–99%",                                 # wrong: no source
-                  "two stacked layers"],
-    "8_1_alexnet": ["a thousand times",
-                    "five layers",                                    # wrong: six listed
-                    "172.2 MB", "four times", "twice", "121 inputs", "11,616 outputs",
-                    "47 million",
-                    "10 times",                                       # wrong: 11.9×
-                    "twice", "0.94 GMACs", "600,000 images",
-                    "67 pixels",                                      # wrong: 65
-                    "4,690 steps", "half the parameters",
-                    "a tenth of its MACs",                            # wrong: a twelfth
-                    "three times", "938 million", "240 multiply-accumulates",
-                    "half of its time",                               # wrong: not measured
-                    "mid 0.8s", "the 0.8s",                           # wrong: no output
-                    "eight layers"],
 }
 
 
