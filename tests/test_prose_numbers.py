@@ -54,14 +54,11 @@ What backs it.
 
 Code literals never back a measurement: ``quick=0.55`` does not back "ended at 0.550".
 WORKED_OUT lists the few numbers a sentence derives in words, each with its
-derivation. KNOWN_SLIPS lists what the text still gets wrong (issue #19): the lead
-removes an entry when he fixes the sentence, and the test fails if a listed slip is
-gone (so the list only shrinks) or if a slip appears that is not listed.
+derivation. Every other number the rules do not back fails the test.
 """
 import functools
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
@@ -500,7 +497,7 @@ def unbacked(path):
     return found
 
 
-# ------------------------------------------------------ what the text derives or still gets wrong
+# ------------------------------------------------------------------ what the text derives
 
 # Numbers a sentence derives in words: notebook -> {number as written: the derivation}.
 WORKED_OUT = {
@@ -511,27 +508,14 @@ WORKED_OUT = {
     "8_5_batch_norm": {"14%": "m / (m − 1) = 8 / 7 for a batch of 8"},
 }
 
-# What the text still gets wrong or does not print (issue #19), as the test found it on
-# 2026-12-02: notebook -> [number as written, once per occurrence]. "wrong": the number
-# disagrees with the output, the record or the source; the rest are right but printed nowhere
-# near. The lead removes an entry when he fixes the sentence; the test fails while a listed
-# entry is gone from the text, and on any new one.
-KNOWN_SLIPS = {
-}
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_measured_number_in_the_prose_is_printed_nearby(path):
     found = unbacked(path)
-    listed = Counter(KNOWN_SLIPS.get(path.stem, []))
-    new = Counter(c.text for c in found) - listed
-    assert not new, f"{path.name}: no output near these numbers prints them:\n" + "\n".join(
-        f"  cell {c.cell}: {c.text!r} in: {c.sentence}" for c in found if c.text in new) + (
+    assert not found, f"{path.name}: no output near these numbers prints them:\n" + "\n".join(
+        f"  cell {c.cell}: {c.text!r} in: {c.sentence}" for c in found) + (
         "\nPrint each from a cell of the same subsection, or point the sentence to the cell that "
         "does ('Figure 8.1.2', 'exercise 3', 'above'); write arithmetic out ('10 × 469 = 4,690'); "
         "a number quoted from d2l or a paper belongs in d2lmini.models.BOOK or d2lmini.book.FACTS.")
-    gone = listed - Counter(c.text for c in found)
-    assert not gone, f"{path.name}: fixed, so remove from KNOWN_SLIPS: {sorted(gone.elements())}"
 
 
 def test_worked_out_numbers_are_still_in_the_text():
