@@ -394,12 +394,14 @@ def test_the_page_draws_what_python_computed(book, compared):
         assert first["bands"] == band_labels(w, "params"), where
         assert page["after"]["bands"] == band_labels(w, "macs"), where
         assert page["after"]["sent"] == [{"size_by": "macs"}], where
-        # every box: reachable with Tab, named by what it shows, starting with its first line
+        # every box: reachable with Tab, its lines never cut, and named by exactly what it
+        # shows (WCAG's label in name: a speech user says the words seen)
         assert first["svg"]["role"] == "group" and first["svg"]["label"], where
         for box in first["boxes"]:
             assert box["tabindex"] == "0" and box["role"] in ("img", "button"), (where, box)
-            title, numbers = (t.rstrip("…") for t in box["texts"])
-            assert box["label"].startswith(title) and numbers in box["label"], (where, box)
+            title, numbers = box["texts"]
+            assert title.endswith(" "), (where, box)  # read as words apart from the numbers
+            assert box["label"].startswith(f"{title.strip()}, {numbers}"), (where, box)
 
 
 @needs_node
@@ -429,11 +431,11 @@ def test_a_reader_sees_where_parameters_and_macs_live(compared):
 @needs_node
 def test_resnet_draws_its_skips_and_names(book):
     page = drawn([book["ResNet-18"][2]])[0]["before"]
-    skips = {box["texts"][0].split(":")[0]: box["skips"] for box in page["boxes"]}
+    skips = {box["texts"][0].split(":")[0].strip(): box["skips"] for box in page["boxes"]}
     assert skips == {"input": 0, "b1": 0, "b2": 2, "b3": 2, "b4": 2, "b5": 2, "last": 0,
                      "output": 0}
     b3 = next(box for box in page["boxes"] if box["texts"][0].startswith("b3"))
-    assert b3["texts"][0] == "b3: 2 Residual blocks, 128 channels"
+    assert b3["texts"][0].strip() == "b3: 2 Residual blocks, 128 channels"
     assert b3["label"].endswith("opens, 2 skip connections") and b3["role"] == "button"
     assert [s["name"] for s in page["stages"][0]] == STAGES["ResNet-18"]
 

@@ -532,7 +532,7 @@ def test_feature_maps_name_class_maps_as_nin_does():
     steps = (maps[0].amax((1, 2)) - maps[0].amin((1, 2))) / 510 + 1e-5
     assert ((t64(out["seen"][0]["means"]) - logits[0].double()).abs() <= steps).all()
     buttons = out["seen"][0]["buttons"]
-    assert buttons[2].startswith("channel 2 bird, the ") and "true" in buttons[2]
+    assert buttons[2].startswith("channel 2 bird mean ") and buttons[2].endswith("true")
     assert "predicted" in buttons[classes.index(predicted)]
     assert out["sent"] == [{"channel": 0}, {"channel": 1}, {"channel": 2}]
     assert out["images"][0] == f"image 1, predicted {predicted}, true bird"

@@ -237,8 +237,11 @@ function svgEl(parent, tag, attrs = {}, text) {
   return node;
 }
 
-function clip(text, chars) {
-  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
+/** An SVG text line that is never cut: one longer than `width` px (at about `perChar` px a
+ * character) is squeezed into it, so what is seen is always what the box's name says. */
+function svgLine(parent, attrs, text, width, perChar) {
+  const squeeze = text.trimEnd().length * perChar > width ? { textLength: width, lengthAdjust: "spacingAndGlyphs" } : {};
+  return svgEl(parent, "text", { ...attrs, ...squeeze }, text);
 }
 
 /** What a box of `level` counts under `metric`: its node and the activations drawn in it. */
@@ -318,16 +321,17 @@ function render({ model, el }) {
     rect.dataset.stroke = style.stroke;
     const bar = value > 0 ? Math.max(2, (w - 2) * value / scale) : 0;
     if (bar) svgEl(g, "rect", { x: 1, y: 1, width: bar, height: h - 2, rx: Math.min(style.rx, 3), fill: BAR[metric], "data-bar": value / scale });
-    const left = opens ? 16 : 6, chars = Math.floor((w - left - 4) / 6.2), bold = Math.floor((w - left - 4) / 7);
+    const left = opens ? 16 : 6, room = w - left - 4;
     if (opens) svgEl(g, "path", { d: "M6,9 L12,13 L6,17 z", fill: style.stroke, "aria-hidden": "true" });
-    svgEl(g, "text", { x: left, y: 15, "font-weight": opens ? "bold" : "normal" }, clip(title, opens ? bold : chars));
-    svgEl(g, "text", { x: left, y: 30, fill: "#444" }, clip(numbers, chars));
+    // The trailing space is not drawn, but keeps the two lines apart as words in the text that
+    // assistive technology (and axe) reads: it joins SVG text elements with nothing between.
+    svgLine(g, { x: left, y: 15, "font-weight": opens ? "bold" : "normal" }, `${title} `, room, opens ? 7 : 6.2);
+    svgLine(g, { x: left, y: 30, fill: "#444" }, numbers, room, 6.2);
     for (let j = 0; j < (node.skips || 0); j++) {  // each residual connection: an arc beside the box
       const top = 4 + (h - 8) * j / node.skips, bottom = 4 + (h - 8) * (j + 1) / node.skips;
       svgEl(g, "path", { d: `M${w},${top} C${w + 14},${top} ${w + 14},${bottom} ${w + 1},${bottom}`,
         fill: "none", stroke: "#1a56c4", "stroke-width": 1.5, "marker-end": `url(#${marker})`, "data-skip": j });
     }
-    svgEl(g, "title", {}, node.row);
     shown.push({ ...spec, opens, g });
   }
 
@@ -348,17 +352,18 @@ function render({ model, el }) {
 
     // the boxes: stage bands for whole models, else the level's graph
     const staged = block === "" && models.every((m) => m.stages.length);
-    // boxes as wide as their longest line needs (about 6.2 px a character), within limits
+    // boxes as wide as their longest line needs (about 6.2 px a character), within limits;
+    // a longer line is squeezed into its box (svgLine), never cut
     const fit = (texts, most) => Math.round(Math.min(most, Math.max(150, 6.6 * Math.max(...texts.map((t) => t.length)) + 24)));
     let specs, lay;
     if (staged) {
       const texts = models.flatMap((m) => m.stages.flatMap((s) => s.boxes.flatMap(([i, f]) =>
         archBoxText(m.graphs[""].nodes[i], f.map((j) => m.graphs[""].nodes[j])))));
-      lay = archStageLayout(models.map((m) => ({ level: m.graphs[""], stages: m.stages })), { boxWidth: fit(texts, 340) });
+      lay = archStageLayout(models.map((m) => ({ level: m.graphs[""], stages: m.stages })), { boxWidth: fit(texts, models.length > 1 ? 340 : 480) });
       specs = lay.boxes.map((b) => ({ ...b, level: models[b.column].graphs[""], graphs: models[b.column].graphs }));
     } else {
       const skips = level.nodes.some((n) => n.skips);  // room on the right for their arcs
-      lay = archLayout(level, { boxWidth: fit(level.nodes.flatMap((n) => archBoxText(n)), 300), pad: skips ? 20 : 8 });
+      lay = archLayout(level, { boxWidth: fit(level.nodes.flatMap((n) => archBoxText(n)), 400), pad: skips ? 20 : 8 });
       specs = lay.nodes.map((b, i) => ({ ...b, node: i, folded: [], level, graphs }));
     }
     const scale = Math.max(1, ...specs.map((s) => boxValue(s.level, s, metric)));

@@ -187,20 +187,21 @@ function render({ model, el }) {
         : `black is its minimum ${d2lFmt(lo)}, white its maximum ${d2lFmt(hi)}`);
       mapRange.textContent = `min ${d2lFmt(lo)}, max ${d2lFmt(hi)}`;
       for (let k = 0; k < kept; k++) {
-        const caption = names[k] === undefined ? String(k) : `${k} ${names[k]}`;
         const marked = marks(k);
+        // one line each: the channel, its mean (named maps), which class it is for this image
+        const lines = [names[k] === undefined ? String(k) : `${k} ${names[k]}`,
+          shared ? `mean ${d2lFmt(means[k], 2)}` : "", marked.join(", ")].filter(Boolean);
+        // the name says what the box shows, in the same words (a screen reader's user says them)
         const box = d2lEl(strip, "button", { cls: "d2l-col", attrs: { type: "button", "data-channel": k,
           "data-testid": `fm-channel-${k}`, "aria-pressed": String(k === ch),
-          "aria-label": `channel ${caption}${marked.length ? `, the ${marked.join(" and ")} class` : ""}` },
+          "aria-label": `channel ${lines.join(" ")}` },
           style: { alignItems: "center", padding: "2px", background: "none", border: "none",
             outline: k === ch ? "3px solid #ff9800" : "none" } });
         const canvas = d2lEl(box, "canvas", { attrs: { "aria-hidden": "true" } });
         d2lDrawGrid(canvas, maps[k], { cell: Math.max(1, Math.floor(48 / Math.max(h, w))),
           color: (v) => d2lGrey(v, ...scale(k)), gridLines: false });
-        d2lEl(box, "span", { cls: "d2l-caption", text: caption,
-          style: { fontWeight: marked.length ? "bold" : "normal" } });
-        if (shared) d2lEl(box, "span", { cls: "d2l-caption", text: `mean ${d2lFmt(means[k], 2)}` });
-        if (marked.length) d2lEl(box, "span", { cls: "d2l-caption", text: marked.join(", ") });
+        d2lEl(box, "span", { cls: "d2l-caption", text: lines.join("\n"),
+          style: { whiteSpace: "pre-line", fontWeight: marked.length ? "bold" : "normal" } });
         box.addEventListener("click", () => set("channel", k));
       }
       const more = c > kept ? ` (first ${kept} of ${c} kept)` : "";
