@@ -46,9 +46,9 @@ def current_assets():
 def missing_traits(notebook):
     """``(class name, sorted trait names)`` for each saved course-widget state that lacks
     a trait its class syncs today: saved before the trait existed."""
-    found = []
+    found, classes = [], course_widgets()
     for state in widget_states(notebook):
-        cls = course_widgets().get(state.get("_anywidget_id"))
+        cls = classes.get(state.get("_anywidget_id"))
         if cls is not None:
             missing = set(cls.class_traits(sync=True)) - set(state)
             if missing:

@@ -35,11 +35,19 @@ function d2lLabelled(parent, text, tag, attrs = {}) {
   return d2lEl(label, tag, { attrs });
 }
 
-/** A labelled <select> with the options [[value, text], ...]; ariaLabel names what it picks. */
+/** A labelled <select> with the options [[value, text], ...]; ariaLabel names what it picks.
+ * Its <label> is `select.parentNode` (to hide the two together). */
 function d2lSelect(parent, text, testid, ariaLabel, options = []) {
   const select = d2lLabelled(parent, text, "select", { "data-testid": testid, "aria-label": ariaLabel });
-  for (const [value, optionText] of options) d2lEl(select, "option", { text: optionText, attrs: { value } });
+  d2lOptions(select, options);
   return select;
+}
+
+/** Replace the options of `select` with [[value, text], ...], the value then `selected`. */
+function d2lOptions(select, options, selected) {
+  select.replaceChildren();
+  for (const [value, text] of options) d2lEl(select, "option", { text, attrs: { value } });
+  if (selected !== undefined) select.value = selected;
 }
 
 /** Number formatting that drops trailing zeros: 1.25, -0.5, 3. */

@@ -252,9 +252,8 @@ function boxValue(level, box, metric) {
 function render({ model, el }) {
   const [root, controls] = d2lFrame(el, "architecture-view");
   const trailBox = d2lEl(controls, "div", { cls: "d2l-controls", attrs: { "data-testid": "arch-path", "aria-label": "blocks opened" } });
-  const blockLabel = d2lEl(controls, "label");  // hidden when there is only one thing to show
-  d2lEl(blockLabel, "span", { text: "show" });
-  const blockSel = d2lEl(blockLabel, "select", { attrs: { "data-testid": "arch-block", "aria-label": "block shown" } });
+  const blockSel = d2lSelect(controls, "show", "arch-block", "block shown");
+  const blockLabel = blockSel.parentNode;  // hidden when there is only one thing to show
   const sizeSel = d2lSelect(controls, "bars show", "arch-size-by", "the bars show", Object.entries(METRICS));
   const [status, summary] = ["arch-status", "arch-summary"].map((testid) =>
     d2lEl(root, "div", { cls: "d2l-status", attrs: { "data-testid": testid } }));
@@ -340,9 +339,7 @@ function render({ model, el }) {
     const view = views().find(([key]) => key === block);
     const graphs = models[0].graphs, level = graphs[block];
     drawTrail(models.length === 1 ? graphs : null, block, models.map((m) => m.title).join(" vs "));
-    blockSel.replaceChildren();
-    for (const [key, text] of views()) d2lEl(blockSel, "option", { text, attrs: { value: key } });
-    blockSel.value = block;
+    d2lOptions(blockSel, views(), block);  // [key, text, ...] each
     blockLabel.style.display = views().length < 2 ? "none" : "";
     sizeSel.value = metric;
     status.textContent = view[2];

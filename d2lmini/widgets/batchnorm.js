@@ -192,14 +192,10 @@ function render({ model, el }) {
     const numbers = layer[mode][b];
     const norm = bnNormalised(numbers, layer);
 
-    layerSel.replaceChildren();
-    layers.forEach((entry, i) => d2lEl(layerSel, "option",
-      { text: `${entry.name} (${entry.channels} channels)`, attrs: { value: String(i) } }));
-    layerSel.value = String(l);
+    d2lOptions(layerSel, layers.map((entry, i) => [String(i), `${entry.name} (${entry.channels} channels)`]),
+      String(l));
     modeSel.value = mode;
-    batchSel.replaceChildren();
-    sizes.forEach((n) => d2lEl(batchSel, "option", { text: String(n), attrs: { value: String(n) } }));
-    batchSel.value = String(sizes[b]);
+    d2lOptions(batchSel, sizes.map((n) => [String(n), String(n)]), String(sizes[b]));
     chanIn.max = String(layer.shown - 1);
     d2lShowNumber(chanIn, ch);
 

@@ -25,10 +25,8 @@ function chWindow(Xc, Kc, i, j) {
 function render({ model, el }) {
   const [root, controls] = d2lFrame(el, "channels-view");
   const modeSel = d2lSelect(controls, "view", "channels-mode", "view", CH_MODES);
-  const outWrap = d2lEl(controls, "label");
-  d2lEl(outWrap, "span", { text: "output channel" });
-  const outSel = d2lEl(outWrap, "select",
-    { attrs: { "data-testid": "channels-out-channel", "aria-label": "output channel" } });
+  const outSel = d2lSelect(controls, "output channel", "channels-out-channel", "output channel");
+  const outWrap = outSel.parentNode;
   // the keyboard's way to what a click on a cell selects: the output cell, or the pixel in 1×1 mode
   const prev = d2lEl(controls, "button", { text: "‹", attrs: { type: "button",
     "data-testid": "channels-prev", "aria-label": "previous output cell (pixel in 1×1 mode)" } });
@@ -152,9 +150,7 @@ function render({ model, el }) {
     const mode = model.get("mode");
     const X = model.get("X"), K = model.get("K"), Y = model.get("Y");
     modeSel.value = mode;
-    outSel.replaceChildren();
-    K.forEach((_, o) => d2lEl(outSel, "option", { text: String(o), attrs: { value: String(o) } }));
-    outSel.value = String(model.get("out_channel"));
+    d2lOptions(outSel, K.map((_, o) => [String(o), String(o)]), String(model.get("out_channel")));
     outWrap.classList.toggle("d2l-hidden", mode !== "multi_in");
     board.replaceChildren();
     delete root.dataset.pixelOutput;

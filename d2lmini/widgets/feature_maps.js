@@ -127,10 +127,8 @@ function render({ model, el }) {
     const n = inp.shape[0];
     const l = Math.min(Math.max(model.get("layer"), 0), layers.length - 1);
     const im = Math.min(Math.max(model.get("image"), 0), n - 1);
-    layerSel.replaceChildren();
-    layers.forEach((entry, idx) => d2lEl(layerSel, "option",
-      { text: `${entry.name} (${entry.shape.join("×")})`, attrs: { value: String(idx) } }));
-    layerSel.value = String(l);
+    d2lOptions(layerSel, layers.map((entry, idx) => [String(idx), `${entry.name} (${entry.shape.join("×")})`]),
+      String(l));
     drawThumbs();
     const preds = model.get("predictions"), targets = model.get("targets");
     d2lLabel(inP, "input", `image ${im + 1} of ${n}` + (targets.length ? `, a ${labelOf(targets[im])}` : ""));

@@ -116,10 +116,8 @@ function render({ model, el }) {
   function draw() {
     const { geometry, l, g, i, j } = current();
     const size = model.get("input_size");
-    layerSel.replaceChildren();
-    geometry.forEach((gg, idx) => d2lEl(layerSel, "option",
-      { text: `${gg.name} → ${gg.out[0]}×${gg.out[1]}`, attrs: { value: String(idx) } }));
-    layerSel.value = String(l);
+    d2lOptions(layerSel, geometry.map((gg, idx) => [String(idx), `${gg.name} → ${gg.out[0]}×${gg.out[1]}`]),
+      String(l));
     rowIn.max = String(g.out[0] - 1); colIn.max = String(g.out[1] - 1);
     d2lShowNumber(rowIn, i); d2lShowNumber(colIn, j);
 
