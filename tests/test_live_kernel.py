@@ -632,7 +632,15 @@ def test_training_output_survives_save_and_reload(lab, browser):
 
 
 def _notebook_text(page):
-    return page.page.locator(".jp-Notebook").inner_text()
+    """The text of the notebook the student sees.
+
+    After a reload, JupyterLab can restore the workspace's tab and open the URL's
+    notebook as a second, hidden panel of the same file (same outputs): read the
+    one on screen, as a student does.
+    """
+    shown = page.page.locator(".jp-Notebook:visible")
+    _wait(lambda: shown.count() == 1, 30, "exactly one notebook on screen")
+    return shown.inner_text()
 
 
 def _cell_failed(page):
