@@ -236,6 +236,21 @@ def first_fit_tables(ff, markdown):
         table(["round", "first fit", "first loop", "fit / loop", "fit − loop", "fit / goal",
                "warm fit", "warm loop", "warm fit / loop", "CPU time: first / warm"],
               rows, markdown),
+    ] + breakdown_table(ff.get("breakdown"), s["repeats"], markdown)
+
+
+def breakdown_table(parts, repeats, markdown):
+    """Where a warm fit's extra goes: each step from the loop to the fit, against the loop."""
+    if parts is None:   # results from before the breakdown was measured
+        return []
+    rows = [[name, secs(c["median_s"]),
+             "1 (itself)" if name == "loop" else f"{parts['ratios'][name]:.3f}×"]
+            for name, c in parts["contenders"].items()]
+    return [
+        f"Where a warm fit's extra time goes: one more process times the steps from the loop "
+        f"to the fit, their warm epochs interleaved ({repeats} rounds, paired medians against "
+        f"the loop in the same round):",
+        table(["warm epoch", "median", "vs the loop"], rows, markdown),
     ]
 
 
@@ -505,7 +520,8 @@ def markdown(result, source, gpu=None, gpu_source=None, older=()):
             "PyTorch loop over the same batches first (forward, loss, backward, SGD step, "
             "then the validation forward passes); both have imported torch and d2lmini, "
             "loaded the data and taken one SGD step before any clock starts. Each process "
-            "then runs the other contender and one more of each: the *warm* epochs. The "
+            "then runs the other contender and one more of each, in the other order (fit "
+            "loop loop fit, loop fit fit loop): the *warm* epochs. The "
             "processes act as a Jupyter kernel, so the fit shows its log and draws its "
             "curves as in a notebook (the figure is its own work, once per epoch; in a "
             "kernel, `import d2lmini` starts importing matplotlib in the background, as the "
