@@ -147,7 +147,10 @@ def run(course_python, repeats=3, n_train=60000, log=print):
         "targets": [{"name": f"first fit in a fresh kernel ≤ {GOAL['factor']}× the bare loop "
                              f"+ {GOAL['seconds']} s (first fit / that)",
                      "value": median["first_vs_goal"], "limit": 1.0, "unit": "ratio",
-                     "pass": median["first_vs_goal"] <= 1}],
+                     "pass": median["first_vs_goal"] <= 1,
+                     # a machine whose rounds fall on both sides of the limit cannot tell
+                     "spread": [min(r["first_vs_goal"] for r in rounds),
+                                max(r["first_vs_goal"] for r in rounds)]}],
     }
 
 

@@ -55,6 +55,11 @@ def times(r):
 
 
 def verdict(t):
+    """PASS or FAIL; UNCLEAR where the target's rounds (its ``spread``) fall on both sides
+    of its limit, whatever their median says."""
+    low, high = t.get("spread", (t["value"], t["value"]))
+    if low <= t["limit"] < high:
+        return f"UNCLEAR: rounds {low:.2f}×–{high:.2f}×"
     return "PASS" if t["pass"] else "FAIL"
 
 
@@ -137,9 +142,11 @@ def headline(result, markdown):
     ff = parts.get("firstfit", {})
     if "median" in ff:
         m = ff["median"]
+        firsts = [r["first_ratio"] for r in ff["rounds"]]
         lines.append(f"First Trainer.fit in a fresh kernel, one LeNet epoch: "
                      f"{ratio(m['first_ratio'])} the bare loop's first epoch "
-                     f"({m['first_extra_s']:+.2f} s); warm: {ratio(m['warm_ratio'])}")
+                     f"({m['first_extra_s']:+.2f} s; rounds {min(firsts):.2f}×–{max(firsts):.2f}×); "
+                     f"warm: {ratio(m['warm_ratio'])}")
     nb = parts.get("notebooks", {})
     if "nbval" in nb:
         lines.append(f"All notebooks under nbval (quick budget): {secs(nb['nbval']['wall_s'])}")

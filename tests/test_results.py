@@ -109,12 +109,17 @@ def test_accuracies_quoted_in_the_prose_are_the_recorded_ones():
     assert checked >= 2  # 8.4 and 8.6 quote their runs
 
 
-def test_benchmarks_page_is_generated_from_its_result_file():
-    # chapters/benchmarks.md names the bench/results/*.json it was made from;
-    # regenerating it from that file must give the page as committed.
+def _bench_report():
     spec = importlib.util.spec_from_file_location("report", ROOT / "bench" / "report.py")
     report = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(report)
+    return report
+
+
+def test_benchmarks_page_is_generated_from_its_result_file():
+    # chapters/benchmarks.md names the bench/results/*.json it was made from;
+    # regenerating it from that file must give the page as committed.
+    report = _bench_report()
     page = (ROOT / "chapters" / "benchmarks.md").read_text()
     source = re.search(r"\(`(bench/results/[^/`]+\.json)`\)", page).group(1)
     result = json.loads((ROOT / source).read_text())
@@ -124,3 +129,13 @@ def test_benchmarks_page_is_generated_from_its_result_file():
     older = report.add_older_parts(result, str(ROOT / source))   # what main() adds, too
     assert page == report.markdown(result, source, gpu, gpu_source, older), \
         f"run python bench/report.py {source} {gpu_source or ''}"
+
+
+def test_a_target_whose_rounds_straddle_its_limit_is_unclear_whatever_its_median():
+    verdict = _bench_report().verdict
+    target = {"value": 0.82, "limit": 1.0, "pass": True}
+    assert verdict(target) == "PASS"
+    assert verdict(dict(target, spread=[0.6, 0.95])) == "PASS"
+    assert verdict({**target, "value": 1.1, "pass": False, "spread": [1.02, 1.3]}) == "FAIL"
+    unclear = verdict(dict(target, spread=[0.6043, 1.3352]))
+    assert unclear.startswith("UNCLEAR") and "0.60×–1.34×" in unclear
