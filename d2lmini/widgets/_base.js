@@ -43,10 +43,13 @@ function d2lSelect(parent, text, testid, ariaLabel, options = []) {
   return select;
 }
 
-/** Replace the options of `select` with [[value, text], ...], the value then `selected`. */
+/** Replace the options of `select` with [[value, text], ...], the value then `selected`.
+ * An option [value, text, true] is shown but cannot be picked (disabled). */
 function d2lOptions(select, options, selected) {
   select.replaceChildren();
-  for (const [value, text] of options) d2lEl(select, "option", { text, attrs: { value } });
+  for (const [value, text, disabled] of options) {
+    d2lEl(select, "option", { text, attrs: disabled ? { value, disabled: "" } : { value } });
+  }
   if (selected !== undefined) select.value = selected;
 }
 

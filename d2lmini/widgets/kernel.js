@@ -112,12 +112,10 @@ function render({ model, el }) {
   /** The menu of presets; those larger than the image are shown but cannot be picked. */
   function fillPresets() {
     const X = image();
-    presetSelect.replaceChildren();
-    for (const [key, p] of Object.entries(model.get("presets"))) {
-      const fits = p.kernel.length <= X.length && p.kernel[0].length <= X[0].length;
-      d2lEl(presetSelect, "option", { text: p.label, attrs: fits ? { value: key } : { value: key, disabled: "" } });
-    }
-    d2lEl(presetSelect, "option", { text: "custom (edited)", attrs: { value: "custom", disabled: "" } });
+    const fits = (p) => p.kernel.length <= X.length && p.kernel[0].length <= X[0].length;
+    d2lOptions(presetSelect, [
+      ...Object.entries(model.get("presets")).map(([key, p]) => [key, p.label, !fits(p)]),
+      ["custom", "custom (edited)", true]]);
   }
 
   /** One number input per weight; rebuilt only when the shape changes, so typing survives. */

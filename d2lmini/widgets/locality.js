@@ -186,11 +186,9 @@ function render({ model, el }) {
   }
 
   function fillPresets() {
-    kernelSelect.replaceChildren();
-    for (const [key, p] of Object.entries(model.get("presets"))) {
-      d2lEl(kernelSelect, "option", { text: p.label, attrs: { value: key } });
-    }
-    d2lEl(kernelSelect, "option", { text: "custom", attrs: { value: "custom", disabled: "" } });
+    d2lOptions(kernelSelect, [
+      ...Object.entries(model.get("presets")).map(([key, p]) => [key, p.label]),
+      ["custom", "custom", true]]);
   }
 
   /** Dots on the units of a drawn output that differ from the moved unshifted output. */
