@@ -339,7 +339,7 @@ function render({ model, el }) {
     const view = views().find(([key]) => key === block);
     const graphs = models[0].graphs, level = graphs[block];
     drawTrail(models.length === 1 ? graphs : null, block, models.map((m) => m.title).join(" vs "));
-    d2lOptions(blockSel, views(), block);  // [key, text, ...] each
+    d2lOptions(blockSel, views().map(([key, text]) => [key, text]), block);  // not its sentence
     blockLabel.style.display = views().length < 2 ? "none" : "";
     sizeSel.value = metric;
     status.textContent = view[2];
