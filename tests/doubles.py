@@ -1,7 +1,9 @@
 """Test doubles shared by several test files: tiny IDX data sets, a list-backed
-DataModule, a quiet Trainer, and `facts` for matching error messages."""
+DataModule, a quiet Trainer, `facts` for matching error messages, and
+`load_script` for the repository's scripts that are not a package."""
 import gzip
 import hashlib
+import importlib.util
 import re
 import struct
 
@@ -98,3 +100,11 @@ def assert_close(actual, expected, atol=1e-9, rtol=0, msg=None):
     assert actual.shape == expected.shape, (msg, actual.shape, expected.shape)
     diff = (actual.double() - expected.double()).abs().max().item()
     assert diff <= atol, (msg, diff, atol)
+
+
+def load_script(path):
+    """The Python file at ``path`` (e.g. scripts/make_results.py) as a module named after it."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

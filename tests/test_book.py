@@ -1,7 +1,6 @@
 """The book's structure: table of contents, titles, set-up cells, Colab, and the registry of
 sections and models (d2lmini.book, d2lmini.models.BOOK) that README, intro and the notebooks
 agree with."""
-import importlib.util
 import json
 import pathlib
 import re
@@ -10,7 +9,7 @@ import sys
 import types
 
 import pytest
-from doubles import facts
+from doubles import facts, load_script
 
 from d2lmini import book
 from d2lmini.models import BOOK
@@ -21,9 +20,7 @@ TOC = (ROOT / "_toc.yml").read_text()
 TOC_FILES = book.toc_files(ROOT)
 NOTEBOOKS = book.notebooks(ROOT)
 SECTIONS = book.sections(ROOT)      # "chapters/ch8/8_4_googlenet" is section 8.4
-spec = importlib.util.spec_from_file_location("nbtemplate", ROOT / "scripts" / "nbtemplate.py")
-nbtemplate = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(nbtemplate)
+nbtemplate = load_script(ROOT / "scripts" / "nbtemplate.py")
 
 
 def repository_url():

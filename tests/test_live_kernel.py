@@ -33,7 +33,6 @@ Needs Chromium (``apt-get install chromium``); a failure saves a screenshot
 to ``_build/screenshots/live-kernel-*.png``.
 """
 import contextlib
-import importlib.util
 import json
 import os
 import pathlib
@@ -50,12 +49,11 @@ import urllib.request
 
 import pytest
 
+from doubles import load_script
 from pagewatch import chromium, chromium_path, off_site, watch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("nbtemplate", ROOT / "scripts" / "nbtemplate.py")
-nbtemplate = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(nbtemplate)
+nbtemplate = load_script(ROOT / "scripts" / "nbtemplate.py")
 GUARD = pathlib.Path(__file__).resolve().parent / "network_guard.py"
 SHOTS = ROOT / "_build" / "screenshots"
 NOTEBOOK = "live.ipynb"

@@ -5,16 +5,14 @@ JupyterLab writes the running kernel's spec into a notebook it opens
 marked changed as soon as a student opens it. scripts/execute.py writes the
 right one; this fails until a notebook is re-executed with it.
 """
-import importlib.util
 import pathlib
 
 import nbformat
 import pytest
+from doubles import load_script
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("nbtemplate", ROOT / "scripts" / "nbtemplate.py")
-nbtemplate = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(nbtemplate)
+nbtemplate = load_script(ROOT / "scripts" / "nbtemplate.py")
 
 NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts)

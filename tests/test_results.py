@@ -1,11 +1,11 @@
 """Generated pages (results, benchmarks) match their data; prose quotes the recorded runs;
 the full budget's runs are d2l 1.0.3's settings, as the registry says."""
-import importlib.util
 import json
 import pathlib
 import re
 
 import nbformat
+from doubles import load_script
 from torch import nn
 
 import d2lmini as d2l
@@ -13,9 +13,8 @@ from d2lmini import book
 from d2lmini.models import BOOK
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("make_results", ROOT / "scripts" / "make_results.py")
-make_results = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_results)
+make_results = load_script(ROOT / "scripts" / "make_results.py")
+report = load_script(ROOT / "bench" / "report.py")
 
 
 def test_results_page_is_up_to_date_with_the_recorded_runs():
@@ -109,17 +108,9 @@ def test_accuracies_quoted_in_the_prose_are_the_recorded_ones():
     assert checked >= 2  # 8.4 and 8.6 quote their runs
 
 
-def _bench_report():
-    spec = importlib.util.spec_from_file_location("report", ROOT / "bench" / "report.py")
-    report = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(report)
-    return report
-
-
 def test_benchmarks_page_is_generated_from_its_result_file():
     # chapters/benchmarks.md names the bench/results/*.json it was made from;
     # regenerating it from that file must give the page as committed.
-    report = _bench_report()
     page = (ROOT / "chapters" / "benchmarks.md").read_text()
     source = re.search(r"\(`(bench/results/[^/`]+\.json)`\)", page).group(1)
     result = json.loads((ROOT / source).read_text())
@@ -132,7 +123,7 @@ def test_benchmarks_page_is_generated_from_its_result_file():
 
 
 def test_a_target_whose_rounds_straddle_its_limit_is_unclear_whatever_its_median():
-    verdict = _bench_report().verdict
+    verdict = report.verdict
     target = {"value": 0.82, "limit": 1.0, "pass": True}
     assert verdict(target) == "PASS"
     assert verdict(dict(target, spread=[0.6, 0.95])) == "PASS"
