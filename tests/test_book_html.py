@@ -15,6 +15,7 @@ accessibility, widths).
 """
 import json
 import pathlib
+import re
 import sys
 
 import nbformat
@@ -166,3 +167,27 @@ def test_no_cell_that_only_checks_is_shown(path):
     shown = [_source(c) for c in _page(path).select("div.cell_input")
              if not _collapsed(c) and lesson_view.only_checks(_source(c))]
     assert shown == [], f"{path.stem}: cells that only check, shown: {json.dumps(shown, indent=1)}"
+
+
+@built
+def test_every_page_names_an_icon_the_book_serves():
+    """A page without ``<link rel="icon">`` makes the browser ask for /favicon.ico, a 404 here;
+    ``index.html`` (book_ext/index_page.py) included, which CI once caught before it redirected."""
+    from bs4 import BeautifulSoup
+
+    missing = []
+    for path in _pages():
+        icon = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one('link[rel~="icon"]')
+        if icon is None or not (path.parent / icon["href"]).is_file():
+            missing.append(f"{path.relative_to(HTML).as_posix()}: {icon}")
+    assert missing == [], f"pages whose icon is missing: {missing}"
+
+
+@built
+def test_index_redirects_to_the_root_of_the_toc():
+    from bs4 import BeautifulSoup
+
+    index = BeautifulSoup((HTML / "index.html").read_text(encoding="utf-8"), "html.parser")
+    first = re.search(r"^root: (\S+)", (ROOT / "_toc.yml").read_text(), re.M)[1] + ".html"
+    assert index.select_one('meta[http-equiv="Refresh"]')["content"] == f"0; url={first}"
+    assert index.select_one("a")["href"] == first and index.html["lang"] and index.title.get_text()
