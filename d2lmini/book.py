@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from .models import BOOK
 
-__all__ = ["Fact", "FACTS", "toc_files", "notebooks", "sections", "section_of", "models_of",
-           "runs", "section_ranges", "topics", "SCOPE_SENTENCES", "scope_text"]
+__all__ = ["Fact", "FACTS", "toc_root", "toc_files", "notebooks", "sections", "section_of",
+           "models_of", "runs", "section_ranges", "topics", "SCOPE_SENTENCES", "scope_text"]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -58,6 +58,11 @@ FACTS = (
     Fact(0.99, "default momentum of Keras' BatchNormalization", "Keras documentation",
          "https://keras.io/api/layers/normalization_layers/batch_normalization/", ("8.5",)),
 )
+
+
+def toc_root(root=ROOT):
+    """The ``root:`` page of ``_toc.yml``, the book's first page."""
+    return re.search(r"^root: (\S+)", (pathlib.Path(root) / "_toc.yml").read_text(), re.M)[1]
 
 
 def toc_files(root=ROOT):

@@ -15,7 +15,6 @@ accessibility, widths).
 """
 import json
 import pathlib
-import re
 import sys
 
 import nbformat
@@ -26,7 +25,7 @@ HTML = ROOT / "_build" / "html"
 sys.path.insert(0, str(ROOT / "book_ext"))
 
 import lesson_view  # noqa: E402
-from d2lmini.book import toc_files  # noqa: E402
+from d2lmini.book import toc_files, toc_root  # noqa: E402
 
 HIDING_TAGS = {"hide-input", "hide-output", "hide-cell", "remove-input", "remove-output",
                "remove-cell", "remove_cell", "remove_input", "remove_output"}
@@ -122,11 +121,15 @@ built = pytest.mark.skipif(not (HTML / "index.html").is_file(),
                                   "before tests/test_book_html.py")
 
 
-def _page(path):
+def _soup(html):
     from bs4 import BeautifulSoup
 
-    html = HTML / path.relative_to(ROOT).with_suffix(".html")
     return BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+
+
+def _page(path):
+    """The built page of the notebook at ``path``."""
+    return _soup(HTML / path.relative_to(ROOT).with_suffix(".html"))
 
 
 def _source(cell_input):
@@ -173,11 +176,9 @@ def test_no_cell_that_only_checks_is_shown(path):
 def test_every_page_names_an_icon_the_book_serves():
     """A page without ``<link rel="icon">`` makes the browser ask for /favicon.ico, a 404 here;
     ``index.html`` (book_ext/index_page.py) included, which CI once caught before it redirected."""
-    from bs4 import BeautifulSoup
-
     missing = []
     for path in _pages():
-        icon = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one('link[rel~="icon"]')
+        icon = _soup(path).select_one('link[rel~="icon"]')
         if icon is None or not (path.parent / icon["href"]).is_file():
             missing.append(f"{path.relative_to(HTML).as_posix()}: {icon}")
     assert missing == [], f"pages whose icon is missing: {missing}"
@@ -185,9 +186,7 @@ def test_every_page_names_an_icon_the_book_serves():
 
 @built
 def test_index_redirects_to_the_root_of_the_toc():
-    from bs4 import BeautifulSoup
-
-    index = BeautifulSoup((HTML / "index.html").read_text(encoding="utf-8"), "html.parser")
-    first = re.search(r"^root: (\S+)", (ROOT / "_toc.yml").read_text(), re.M)[1] + ".html"
+    index = _soup(HTML / "index.html")
+    first = toc_root() + ".html"
     assert index.select_one('meta[http-equiv="Refresh"]')["content"] == f"0; url={first}"
     assert index.select_one("a")["href"] == first and index.html["lang"] and index.title.get_text()
