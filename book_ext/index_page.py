@@ -3,21 +3,21 @@
 sphinx-external-toc writes a one-line redirect when the root page is not
 ``index``. That page has no icon link, so Chromium asks for ``/favicon.ico``
 before it follows the redirect, and sometimes logs the 404 (CI saw it once).
-This page names the icon, has a title and a language, and keeps a plain
-link for browsers that do not follow ``<meta http-equiv="Refresh">``.
+A real icon does not help: the redirect aborts its request (CI saw that too).
+So this page asks for nothing: its icon is the empty ``data:,`` URL, and the
+first page shows the book's icon. It has a title and a language, and keeps a
+plain link for browsers that do not follow ``<meta http-equiv="Refresh">``.
 Written first, it leaves sphinx-external-toc nothing to write.
 """
 import html
 import pathlib
-
-from sphinx.util import isurl
 
 PAGE = """<!DOCTYPE html>
 <html lang="{language}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Refresh" content="0; url={target}">
-<link rel="icon" href="{icon}">
+<link rel="icon" href="data:,">
 <title>{title}</title>
 </head>
 <body><p><a href="{target}">{title}</a></p></body>
@@ -28,11 +28,8 @@ PAGE = """<!DOCTYPE html>
 def _write_index(app, exception):
     if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
         return
-    favicon = app.config.html_favicon or ""
-    icon = favicon if isurl(favicon) else f"_static/{pathlib.PurePosixPath(favicon).name}"
     page = PAGE.format(language=app.config.language or "en",
                        target=html.escape(app.builder.get_target_uri(app.config.root_doc)),
-                       icon=html.escape(icon) if favicon else "data:,",  # "data:," asks for nothing
                        title=html.escape(app.config.html_title or app.config.project))
     pathlib.Path(app.outdir, "index.html").write_text(page, encoding="utf-8")
 
