@@ -6,8 +6,8 @@ Parts (``--only`` picks some, comma-separated):
                   (LeNet 28 px, ResNet-18 96 px on a subset, data-only passes);
 * ``conv``      - loop / vectorized / PyTorch convolution and pooling;
 * ``notebooks`` - nbval over every notebook, and the book build;
-* ``firstfit``  - the first ``Trainer.fit`` in a fresh kernel and warm ones, against a
-                  bare PyTorch loop (fresh processes of the course's Python);
+* ``firstfit``  - the first ``Trainer.fit`` in a fresh kernel against a bare PyTorch
+                  loop (fresh processes of the course's Python), and warm ones;
 * ``gpu``       - examples/s per chapter-8 model (only with ``--gpu``).
 
 Results go to ``bench/results/<machine>-<date>.json``; a later run on the

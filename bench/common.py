@@ -9,6 +9,7 @@ ratios of medians taken in the same rounds.
 import contextlib
 import datetime as _dt
 import io
+import math
 import os
 import platform
 import re
@@ -50,6 +51,25 @@ def paired_ratio(runs, num, den):
     """Median over rounds of num/den measured in the same round."""
     pairs = [a["seconds"] / b["seconds"] for a, b in zip(runs[num], runs[den])]
     return statistics.median(pairs)
+
+
+def median_ci(values, level=0.95):
+    """The distribution-free ``level`` confidence interval of the median of ``values``.
+
+    The k-th smallest and k-th largest value, with the largest k for which a
+    Binomial(n, 1/2) count falls below k with probability at most (1 - level) / 2:
+    it needs no assumption on how the noise is distributed. None when n is too
+    small for any such k (n < 6 at 95%).
+    """
+    n, below = len(values), 0.0   # below: P(count < k)
+    k = 0
+    while below + math.comb(n, k) / 2 ** n <= (1 - level) / 2:
+        below += math.comb(n, k) / 2 ** n
+        k += 1
+    if k == 0:
+        return None
+    ordered = sorted(values)
+    return [ordered[k - 1], ordered[n - k]]
 
 
 def compared(runs, ratios):

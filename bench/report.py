@@ -9,6 +9,7 @@ prints at the end of a run.
 """
 import glob
 import json
+import math
 import os
 import re
 import sys
@@ -55,12 +56,18 @@ def times(r):
 
 
 def verdict(t):
-    """PASS or FAIL; UNCLEAR where the target's rounds (its ``spread``) fall on both sides
-    of its limit, whatever their median says."""
-    low, high = t.get("spread", (t["value"], t["value"]))
-    if low <= t["limit"] < high:
-        return f"UNCLEAR: rounds {low:.2f}×–{high:.2f}×"
-    return "PASS" if t["pass"] else "FAIL"
+    """PASS or FAIL; a target measured with a 95% interval of its median (``ci95``) passes
+    or fails only where the whole interval lies on one side of its limit, else UNCLEAR."""
+    if "ci95" not in t:
+        return "PASS" if t["pass"] else "FAIL"
+    if t["ci95"] is None:
+        return "UNCLEAR: too few samples for a 95% interval"
+    low, high = t["ci95"]
+    if high <= t["limit"]:
+        return "PASS"
+    if low > t["limit"]:
+        return "FAIL"
+    return f"UNCLEAR: 95% interval {low:.2f}×–{high:.2f}×"
 
 
 def table(header, rows, markdown):
@@ -141,12 +148,11 @@ def headline(result, markdown):
                          f"the time of F.conv2d, unfold+einsum {times(vec)}")
     ff = parts.get("firstfit", {})
     if "median" in ff:
-        m = ff["median"]
-        firsts = [r["first_ratio"] for r in ff["rounds"]]
+        m, (low, high) = ff["median"], ff["targets"][0]["ci95"] or (math.nan, math.nan)
         lines.append(f"First Trainer.fit in a fresh kernel, one LeNet epoch: "
-                     f"{ratio(m['first_ratio'])} the bare loop's first epoch "
-                     f"({m['first_extra_s']:+.2f} s; rounds {min(firsts):.2f}×–{max(firsts):.2f}×); "
-                     f"warm: {ratio(m['warm_ratio'])}")
+                     f"{ratio(m['ratio'])} the bare loop ({m['extra_s']:+.2f} s), "
+                     f"{m['vs_goal']:.2f}× its goal (95% interval {low:.2f}×–{high:.2f}×); "
+                     f"warm: {ratio(ff['breakdown']['ratios']['fit'])}")
     nb = parts.get("notebooks", {})
     if "nbval" in nb:
         lines.append(f"All notebooks under nbval (quick budget): {secs(nb['nbval']['wall_s'])}")
@@ -230,26 +236,33 @@ def trainer_tables(tr, markdown):
 
 def first_fit_tables(ff, markdown):
     s, goal = ff["settings"], ff["settings"]["goal"]
-    rows = [[str(i + 1), secs(r["first_fit_s"]), secs(r["first_loop_s"]),
-             f"{r['first_ratio']:.2f}×", f"{r['first_extra_s']:+.2f} s",
-             f"{r['first_vs_goal']:.2f}×", secs(r["warm_fit_s"]), secs(r["warm_loop_s"]),
-             f"{r['warm_ratio']:.2f}×", f"{r['first_cpu_ratio']:.2f}× / {r['warm_cpu_ratio']:.2f}×"]
-            for i, r in enumerate(ff["rounds"] + [ff["median"]])]
-    rows[-1][0] = "median"
+
+    def pair(one):
+        return [secs(one["fit_s"]), secs(one["loop_s"]), f"{one['vs_goal']:.3f}×"]
+    rows = [[str(r["round"]), *pair(r["fit first"]), *pair(r["loop first"]),
+             f"{r['ratio']:.3f}×", f"{r['extra_s']:+.2f} s", f"{r['vs_goal']:.3f}×",
+             f"{r['cpu_ratio']:.2f}×"] for r in ff["rounds"]]
+    m = ff["median"]
+    rows.append(["median", "", "", "", "", "", "", f"{m['ratio']:.3f}×", f"{m['extra_s']:+.2f} s",
+                 f"{m['vs_goal']:.3f}×", f"{m['cpu_ratio']:.2f}×"])
+    interval = ff["targets"][0]["ci95"]
+    spread = (f"its 95% interval (distribution-free, over {len(ff['rounds'])} rounds) is "
+              f"{interval[0]:.3f}×–{interval[1]:.3f}×" if interval else
+              "there are too few rounds for a 95% interval")
     return [
         f"LeNet, 28 px, {s['n_train']:,} training + {s['n_val']:,} validation images, batch "
         f"{s['batch_size']}, SGD lr {s['lr']}, {s['torch_threads']} torch thread(s); goal: "
-        f"first fit ≤ {goal['factor']}× the first loop + {goal['seconds']} s:",
-        table(["round", "first fit", "first loop", "fit / loop", "fit − loop", "fit / goal",
-               "warm fit", "warm loop", "warm fit / loop", "CPU time: first / warm"],
+        f"first fit ≤ {goal['factor']}× the loop + {goal['seconds']} s. Per round, the process "
+        f"that ran the fit first, the one that ran the loop first, and the mean of the two:",
+        table(["round", "fit first: fit", "loop", "fit / goal", "loop first: fit", "loop",
+               "fit / goal", "fit / loop", "fit − loop", "fit / goal", "CPU time fit / loop"],
               rows, markdown),
-    ] + breakdown_table(ff.get("breakdown"), s["repeats"], markdown)
+        f"The median round's first fit is {m['vs_goal']:.3f}× its goal; {spread}.",
+    ] + breakdown_table(ff["breakdown"], s["breakdown_rounds"], markdown)
 
 
 def breakdown_table(parts, repeats, markdown):
     """Where a warm fit's extra goes: each step from the loop to the fit, against the loop."""
-    if parts is None:   # results from before the breakdown was measured
-        return []
     rows = [[name, secs(c["median_s"]),
              "1 (itself)" if name == "loop" else f"{parts['ratios'][name]:.3f}×"]
             for name, c in parts["contenders"].items()]
@@ -521,20 +534,25 @@ def markdown(result, source, gpu=None, gpu_source=None, older=()):
     if "firstfit" in parts:
         out += [
             "## 5. The first fit in a fresh kernel", "",
-            "A student's first training cell in a new kernel pays for everything done once. "
-            "Each round starts two fresh processes of the course's Python, one that trains "
-            "one epoch with `d2l.Trainer(max_epochs=1).fit` first and one that runs a bare "
-            "PyTorch loop over the same batches first (forward, loss, backward, SGD step, "
-            "then the validation forward passes); both have imported torch and d2lmini, "
-            "loaded the data and taken one SGD step before any clock starts. Each process "
-            "then runs the other contender and one more of each, in the other order (fit "
-            "loop loop fit, loop fit fit loop): the *warm* epochs. The "
-            "processes act as a Jupyter kernel, so the fit shows its log and draws its "
-            "curves as in a notebook (the figure is its own work, once per epoch; in a "
-            "kernel, `import d2lmini` starts importing matplotlib in the background, as the "
-            "set-up cell of every page does long before its first training cell). *CPU time* is the "
-            "process's CPU seconds (all threads), which other processes on a shared "
-            "machine move less than wall time.", ""]
+            "A student's first training cell in a new kernel pays for everything the fit "
+            "does once (its imports, the first figure). Each round starts two fresh processes "
+            "of the course's Python: one trains one epoch with "
+            "`d2l.Trainer(max_epochs=1).fit` and then runs a bare PyTorch loop over the same "
+            "batches (forward, loss, backward, SGD step, then the validation forward passes), "
+            "the other runs the loop and then the fit. Before any clock starts, both have "
+            "imported torch and d2lmini, loaded the data, and taken an SGD step and a "
+            "validation pass over every batch shape of the epoch (the loop's own one-time "
+            "work), so each contender's epoch in a process is its first. The processes act "
+            "as a Jupyter kernel, so the fit shows its log and draws its curves as in a "
+            "notebook (in a kernel, `import d2lmini` starts importing matplotlib in the "
+            "background, as the set-up cell of every page does long before its first "
+            "training cell). Each process gives one sample, from its two epochs one after "
+            "the other: this machine's speed drifts between processes far more than within "
+            "one. A round's value is the mean of its two orders, so what either epoch does "
+            "to the other cancels out (here the second epoch in a process is often the "
+            "slower). The verdict takes the whole distribution-free 95% interval "
+            "of the median over rounds: PASS only where all of it is under the goal. *CPU time* is the "
+            "process's CPU seconds (all threads).", ""]
         out += [x + "\n" for x in first_fit_tables(parts["firstfit"], True)]
     out += [
         "## Re-running",

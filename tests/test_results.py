@@ -2,6 +2,7 @@
 the full budget's runs are d2l 1.0.3's settings, as the registry says."""
 import json
 import pathlib
+import random
 import re
 
 import nbformat
@@ -15,6 +16,7 @@ from d2lmini.models import BOOK
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 make_results = load_script(ROOT / "scripts" / "make_results.py")
 report = load_script(ROOT / "bench" / "report.py")
+bench_common = load_script(ROOT / "bench" / "common.py")
 
 
 def test_results_page_is_up_to_date_with_the_recorded_runs():
@@ -122,11 +124,25 @@ def test_benchmarks_page_is_generated_from_its_result_file():
         f"run python bench/report.py {source} {gpu_source or ''}"
 
 
-def test_a_target_whose_rounds_straddle_its_limit_is_unclear_whatever_its_median():
+def test_a_target_passes_only_where_the_95_percent_interval_of_its_median_is_under_its_limit():
     verdict = report.verdict
     target = {"value": 0.82, "limit": 1.0, "pass": True}
-    assert verdict(target) == "PASS"
-    assert verdict(dict(target, spread=[0.6, 0.95])) == "PASS"
-    assert verdict({**target, "value": 1.1, "pass": False, "spread": [1.02, 1.3]}) == "FAIL"
-    unclear = verdict(dict(target, spread=[0.6043, 1.3352]))
+    assert verdict(target) == "PASS"   # a target measured once has no interval
+    assert verdict(dict(target, ci95=[0.6, 0.95])) == "PASS"
+    assert verdict({**target, "value": 1.1, "pass": False, "ci95": [1.02, 1.3]}) == "FAIL"
+    unclear = verdict(dict(target, ci95=[0.6043, 1.3352]))
     assert unclear.startswith("UNCLEAR") and "0.60×–1.34×" in unclear
+    assert verdict(dict(target, ci95=None)).startswith("UNCLEAR")
+
+
+def test_the_median_interval_is_the_distribution_free_one_and_covers_95_percent():
+    median_ci = bench_common.median_ci
+    assert median_ci([5, 1, 4, 2, 3]) is None            # n < 6: no k with P <= 2.5 %
+    assert median_ci([6, 1, 5, 2, 4, 3]) == [1, 6]        # P(count < 1) = 1/64
+    assert median_ci(list(range(9, 0, -1))) == [2, 8]     # P(count < 2) = 10/512
+    assert median_ci(list(range(30))) == [9, 20]          # P(count < 10) = 2.1 %, < 11 = 4.9 %
+    # drawn from a skewed distribution whose median is 1: covered 95-98 % of the time
+    rng = random.Random(0)
+    covered = sum(low <= 1 <= high for low, high in (
+        median_ci([rng.lognormvariate(0, 1) for _ in range(30)]) for _ in range(2000)))
+    assert 0.95 <= covered / 2000 <= 0.98, covered
