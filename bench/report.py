@@ -9,7 +9,6 @@ prints at the end of a run.
 """
 import glob
 import json
-import math
 import os
 import re
 import sys
@@ -55,19 +54,23 @@ def times(r):
     return f"{r:.1f}×" if r >= 10 else f"{r:.2f}×"
 
 
+def interval(ci, digits=2):
+    """A 95% interval of a median as text, or why there is none (``ci`` is None)."""
+    if ci is None:
+        return "too few samples for a 95% interval"
+    return f"95% interval {ci[0]:.{digits}f}×–{ci[1]:.{digits}f}×"
+
+
 def verdict(t):
     """PASS or FAIL; a target measured with a 95% interval of its median (``ci95``) passes
     or fails only where the whole interval lies on one side of its limit, else UNCLEAR."""
     if "ci95" not in t:
         return "PASS" if t["pass"] else "FAIL"
-    if t["ci95"] is None:
-        return "UNCLEAR: too few samples for a 95% interval"
-    low, high = t["ci95"]
-    if high <= t["limit"]:
+    if t["ci95"] is not None and t["ci95"][1] <= t["limit"]:
         return "PASS"
-    if low > t["limit"]:
+    if t["ci95"] is not None and t["ci95"][0] > t["limit"]:
         return "FAIL"
-    return f"UNCLEAR: 95% interval {low:.2f}×–{high:.2f}×"
+    return f"UNCLEAR: {interval(t['ci95'])}"
 
 
 def table(header, rows, markdown):
@@ -148,10 +151,10 @@ def headline(result, markdown):
                          f"the time of F.conv2d, unfold+einsum {times(vec)}")
     ff = parts.get("firstfit", {})
     if "median" in ff:
-        m, (low, high) = ff["median"], ff["targets"][0]["ci95"] or (math.nan, math.nan)
+        m = ff["median"]
         lines.append(f"First Trainer.fit in a fresh kernel, one LeNet epoch: "
                      f"{ratio(m['ratio'])} the bare loop ({m['extra_s']:+.2f} s), "
-                     f"{m['vs_goal']:.2f}× its goal (95% interval {low:.2f}×–{high:.2f}×); "
+                     f"{m['vs_goal']:.2f}× its goal ({interval(ff['targets'][0]['ci95'])}); "
                      f"warm: {ratio(ff['breakdown']['ratios']['fit'])}")
     nb = parts.get("notebooks", {})
     if "nbval" in nb:
@@ -245,10 +248,7 @@ def first_fit_tables(ff, markdown):
     m = ff["median"]
     rows.append(["median", "", "", "", "", "", "", f"{m['ratio']:.3f}×", f"{m['extra_s']:+.2f} s",
                  f"{m['vs_goal']:.3f}×", f"{m['cpu_ratio']:.2f}×"])
-    interval = ff["targets"][0]["ci95"]
-    spread = (f"its 95% interval (distribution-free, over {len(ff['rounds'])} rounds) is "
-              f"{interval[0]:.3f}×–{interval[1]:.3f}×" if interval else
-              "there are too few rounds for a 95% interval")
+    spread = f"{interval(ff['targets'][0]['ci95'], digits=3)} over its {len(ff['rounds'])} rounds"
     return [
         f"LeNet, 28 px, {s['n_train']:,} training + {s['n_val']:,} validation images, batch "
         f"{s['batch_size']}, SGD lr {s['lr']}, {s['torch_threads']} torch thread(s); goal: "

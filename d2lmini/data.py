@@ -101,7 +101,9 @@ class TensorLoader:
         order = self._order().to(self.images.device)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             index = order[start:start + self.batch_size]
-            yield _to_float(self.images[index], self.size), self.labels[index]
+            # index_select, not images[index]: a third of the time on a CPU
+            yield (_to_float(self.images.index_select(0, index), self.size),
+                   self.labels.index_select(0, index))
 
     def _order(self):
         if not self.shuffle:

@@ -251,8 +251,10 @@ class Trainer(HyperParameters):
             self.deferred_checks.check(
                 ~torch.isfinite(value),
                 lambda: self._nonfinite_loss_error(value.item(), updates_before))
-        elif not torch.isfinite(loss):
-            raise self._nonfinite_loss_error(loss.item(), self.train_batch_idx)
+        else:
+            value = loss.item()   # on the CPU one read is cheaper than isfinite and bool
+            if not math.isfinite(value):
+                raise self._nonfinite_loss_error(value, self.train_batch_idx)
 
     def _nonfinite_loss_error(self, value, updates_before):
         if updates_before == 0:
@@ -287,9 +289,13 @@ class Trainer(HyperParameters):
         name = f"{'train' if train else 'val'}_{key}"
         size = self.batch_size_now if batch_size is None else batch_size
         value = torch.as_tensor(value).detach().float()
+        if value.numel() != 1:
+            raise ValueError(f"Trainer.record: {name} must be one number per batch (its mean), "
+                             f"got a tensor of shape {tuple(value.shape)}; average it first")
+        weighted = value.reshape(()) * size
         for sums in (self._sums, self._since_point) if train else (self._sums,):
             total, count = sums.get(name, (0.0, 0))
-            sums[name] = (total + value * size, count + size)
+            sums[name] = (total + weighted, count + size)
 
     def _run(self, hook, *args):
         for callback in self.callbacks:

@@ -135,6 +135,17 @@ def test_a_target_passes_only_where_the_95_percent_interval_of_its_median_is_und
     assert verdict(dict(target, ci95=None)).startswith("UNCLEAR")
 
 
+def test_a_first_fit_run_too_short_for_an_interval_says_so_in_its_headline():
+    few = {"median": {"ratio": 1.1, "extra_s": 0.5, "vs_goal": 1.02},
+           "targets": [{"value": 1.02, "limit": 1.0, "pass": False, "ci95": None}],
+           "breakdown": {"ratios": {"fit": 1.2}}}
+    line = report.headline({"parts": {"firstfit": few}}, markdown=True)
+    assert "too few samples" in line and "nan" not in line, line
+    measured = report.headline({"parts": {"firstfit": {
+        **few, "targets": [dict(few["targets"][0], ci95=[0.9261, 1.0612])]}}}, markdown=True)
+    assert "0.93×–1.06×" in measured, measured
+
+
 def test_the_median_interval_is_the_distribution_free_one_and_covers_95_percent():
     median_ci = bench_common.median_ci
     assert median_ci([5, 1, 4, 2, 3]) is None            # n < 6: no k with P <= 2.5 %

@@ -59,6 +59,18 @@ def test_epoch_means_are_weighted_by_batch_size():
     assert history.train_loss == [pytest.approx((3 * 1 + 5) / 4)]
 
 
+class PlotsEveryExample(MeanOfBatch):
+    def training_step(self, batch):
+        self.plot("acc", batch[0].float(), train=True)   # forgot to average
+        return super().training_step(batch)
+
+
+def test_a_recorded_value_must_be_one_number_per_batch():
+    batches = [(torch.full((3,), 1.0), torch.zeros(3))]
+    with pytest.raises(ValueError, match=facts("Trainer.record", "train_acc", "(3,)", "average")):
+        quiet_trainer(max_epochs=1).fit(PlotsEveryExample(), ListData(batches, []))
+
+
 def test_callbacks_are_called_in_order():
     calls = []
 
