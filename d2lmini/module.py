@@ -119,8 +119,7 @@ class Classifier(Module):
     def accuracy(self, Y_hat, Y, averaged=True):
         """Fraction (or per-example 0/1) of predictions equal to the labels."""
         _check_targets("Classifier.accuracy", Y_hat, Y)
-        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        correct = (Y_hat.argmax(dim=1).type(Y.dtype) == Y.reshape(-1)).float()
+        correct = (_rows(Y_hat).argmax(dim=1) == _flat(Y)).float()
         return correct.mean() if averaged else correct
 
     def loss(self, Y_hat, Y, averaged=True):
@@ -134,8 +133,7 @@ class Classifier(Module):
             deferred.check(((labels < 0) | (labels >= classes)).any(),
                            lambda: _label_range_error("Classifier.loss", labels, classes))
             Y = Y.clamp(0, classes - 1)
-        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        return F.cross_entropy(Y_hat, Y.reshape(-1).long(),
+        return F.cross_entropy(_rows(Y_hat), _flat(Y).long(),
                                reduction="mean" if averaged else "none")
 
     def layer_summary(self, X_shape):
@@ -144,6 +142,19 @@ class Classifier(Module):
             raise AttributeError(f"{type(self).__name__}.layer_summary: the model has no self.net "
                                  f"to summarize; set it in __init__")
         layer_summary(self.net, X_shape)
+
+
+# Every batch goes through these; a reshape that changes nothing still costs a
+# tensor operation (microseconds each, hundreds of batches an epoch), so they
+# reshape only what needs it.
+def _rows(Y_hat):
+    """Scores as (rows, classes)."""
+    return Y_hat if Y_hat.dim() == 2 else Y_hat.reshape((-1, Y_hat.shape[-1]))
+
+
+def _flat(Y):
+    """Labels as one row."""
+    return Y if Y.dim() == 1 else Y.reshape(-1)
 
 
 def _check_targets(fn, Y_hat, Y, check_range=False):

@@ -292,7 +292,7 @@ class Trainer(HyperParameters):
         if value.numel() != 1:
             raise ValueError(f"Trainer.record: {name} must be one number per batch (its mean), "
                              f"got a tensor of shape {tuple(value.shape)}; average it first")
-        weighted = value.reshape(()) * size
+        weighted = (value.reshape(()) if value.dim() else value) * size
         for sums in (self._sums, self._since_point) if train else (self._sums,):
             total, count = sums.get(name, (0.0, 0))
             sums[name] = (total + weighted, count + size)
