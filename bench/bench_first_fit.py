@@ -2,29 +2,25 @@
 
 A student runs one training cell in a new kernel: the first epoch there pays
 for everything the fit does once (its imports, the first figure), a second
-fit does not. Each round starts two fresh processes of the course's Python
-(``.venv``): one trains one epoch with the fit and then one with the bare
-loop, the other the loop and then the fit. Before any clock starts, both
-have imported torch and d2lmini, loaded the data and taken an SGD step and
-a validation pass on a throw-away model over every batch shape of the epoch
-(the loop's own one-time work), so each contender's run in a process is its
-first. A process acts as a Jupyter kernel (an IPython shell with a
+fit does not. Each round starts one fresh process of the course's Python
+(``.venv``) that acts as a Jupyter kernel (an IPython shell with a
 ``kernel`` whose displays are kept, not printed), so the fit shows its log
-and draws its curves as in a notebook.
+and draws its curves as in a notebook. Before any clock starts it has
+imported torch and d2lmini, loaded the data and taken an SGD step and a
+validation pass on a throw-away model over every batch shape of the epoch
+(the loop's own one-time work). Then it trains one epoch with
+``d2l.Trainer(max_epochs=1).fit``, its first, and the bare loop beside it,
+step by step (`beside_fit`); then a second, warm fit the same way.
 
-Each process gives one sample of first fit / goal, from two epochs run one
-after the other in it: on a shared machine the speed drifts between
-processes far more than within one. A round's value is the mean of its two
-orders, so what either epoch does to the other (the second epoch in a
-process is often the slower) cancels out. The verdict is the median over
-rounds with its distribution-free 95% interval (``common.median_ci``).
+Why beside and not one after the other: this machine's speed drifts by
+±20% from one minute to the next, and two 5-second epochs run one after the
+other do not see the same machine. Steps a few milliseconds apart do, so the
+drift cancels within each process. (Each contender finds the caches as the
+other left them; both alike.) The verdict is the median over rounds with its
+distribution-free 95% interval (``common.median_ci``); each part of the fit
+(training, validation, the epoch's end) is set against the loop's.
 
-Then one more process times, interleaved, the warm epochs of the steps between
-the loop and the fit (the loop over batches cut as it goes, the fit without
-callbacks): a warm fit against the loop, and where its extra goes.
-
-    python bench/bench_first_fit.py --child fit|loop N_TRAIN   # one process; prints JSON
-    python bench/bench_first_fit.py --breakdown N_TRAIN ROUNDS
+    python bench/bench_first_fit.py --child N_TRAIN             # one process; prints JSON
 """
 import json
 import os
@@ -32,21 +28,20 @@ import statistics
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
-from common import median_ci
+from common import bare_epoch, bare_step, bare_validation, median_ci
 
 GOAL = {"factor": 1.05, "seconds": 0.2}  # first fit <= 1.05 x the loop + 0.2 s
-BREAKDOWN_ROUNDS = 8                     # enough for its paired medians; the rounds are the cost
-SUMMED = ("fit_s", "loop_s", "ratio", "extra_s", "vs_goal", "cpu_ratio")   # per round: their mean
+LR = 0.9
+KEYS = ("fit_s", "loop_s", "ratio", "extra_s", "vs_goal", "cpu_ratio")   # of each round
 
 
 def _kernel_process(n_train):
-    """What each child does before any clock starts; returns its shell and the contenders.
-
-    It acts as a kernel, imports torch and d2lmini, loads the data, and takes an SGD
-    step and a validation pass on a throw-away model over every batch shape the
-    epoch meets (the bare loop's one-time work, done for both contenders).
-    """
+    """What each process does before any clock starts: acts as a kernel, imports torch
+    and d2lmini, loads the data, and takes an SGD step and a validation pass on a
+    throw-away model over every batch shape the epoch meets (the bare loop's one-time
+    work, done for both contenders). Returns what the contenders need."""
     from IPython.core.displaypub import CapturingDisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
 
@@ -58,67 +53,128 @@ def _kernel_process(n_train):
     import torch
 
     import d2lmini as d2l
-    from common import bare_epoch
     data = d2l.FashionMNIST(batch_size=128, n_train=n_train)
     train, val = list(data.train_dataloader()), list(data.val_dataloader())
 
     def model():
         torch.manual_seed(0)
-        net = d2l.LeNet(lr=0.9)
+        net = d2l.LeNet(lr=LR)
         net.apply_init([train[0][0]], d2l.init_cnn)
         return net
-
-    def loop(train=train, val=val):
-        net = model()
-        bare_epoch(net, torch.optim.SGD(net.parameters(), lr=0.9), train, val)
 
     net = model()   # the full batch and the smaller last one, training and validation
     bare_epoch(net, torch.optim.SGD(net.parameters(), lr=0.1), train[:1] + train[-1:],
                val[:1] + val[-1:])
-    contenders = {
-        "loop": loop,
-        # the same loop, its batches cut and converted as it goes, as the fit's are
-        "loop over the loader": lambda: loop(data.train_dataloader(), data.val_dataloader()),
-        "fit without callbacks": lambda: d2l.Trainer(max_epochs=1, num_gpus=0,
-                                                     callbacks=[]).fit(model(), data),
-        "fit": lambda: d2l.Trainer(max_epochs=1, num_gpus=0).fit(model(), data),
-    }
-    return shell, contenders, torch
+    return SimpleNamespace(shell=shell, torch=torch, d2l=d2l, data=data, train=train, val=val,
+                           model=model)
 
 
-def child(first, n_train):
-    """One fresh process: ``first`` ('fit' or 'loop'), then the other, one epoch each."""
-    shell, contenders, torch = _kernel_process(n_train)
-    order = [first, "loop" if first == "fit" else "fit"]
-    out = {"order": order, "torch_threads": torch.get_num_threads()}
-    for name in order:
-        # wall seconds, and the process's CPU seconds (all threads)
-        wall, cpu = time.perf_counter(), time.process_time()
-        contenders[name]()
-        out[f"{name}_s"] = time.perf_counter() - wall
-        out[f"{name}_cpu_s"] = time.process_time() - cpu
+def beside_fit(k):
+    """One epoch of ``d2l.Trainer(max_epochs=1).fit`` with its default callbacks, and
+    the bare loop beside it, step by step, on the same batches (the loader's first
+    epoch) with its own copy of the model. Returns the seconds of each part of both.
+
+    The loop runs in a callback after the fit's own (after each of the fit's steps,
+    one loop step; when the fit's validation begins, the loop's validation); a
+    callback before them marks when the fit's validation ends, and the fit's
+    loaders are timed as it draws each batch. So the fit's time splits into its
+    loader, its set-up and training steps, its validation steps, and the epoch's
+    end (the metric line and the figure); the loop's batches were cut before.
+    """
+    d2l, torch = k.d2l, k.torch
+    clock = {"wall": 0.0, "cpu": 0.0, "steps": 0, "validations": 0,
+             "loader training": 0.0, "loader validation": 0.0}
+
+    class TimedLoader:
+        """The fit's loader, the time it takes to give each batch added to the clock."""
+
+        def __init__(self, loader, split):
+            self.loader, self.key = loader, f"loader {split}"
+
+        def __len__(self):
+            return len(self.loader)
+
+        def __iter__(self):
+            batches = iter(self.loader)
+            while True:
+                start = time.perf_counter()
+                batch = next(batches, None)
+                clock[self.key] += time.perf_counter() - start
+                if batch is None:
+                    return
+                yield batch
+
+    class TimedData:
+        def train_dataloader(self):
+            return TimedLoader(k.data.train_dataloader(), "training")
+
+        def val_dataloader(self):
+            return TimedLoader(k.data.val_dataloader(), "validation")
+
+    class LoopBeside(d2l.Callback):
+        def __init__(self):
+            self.net = k.model()
+            self.optim = torch.optim.SGD(self.net.parameters(), lr=LR)
+            self.batches = iter(k.train)
+
+        def on_step_end(self, trainer, loss):
+            self._timed("training", bare_step, self.net, self.optim, *next(self.batches))
+            clock["steps"] += 1
+
+        def on_validation_start(self, trainer):
+            self._timed("validation", bare_validation, self.net, k.val)
+            self.net.train()
+            clock["validations"] += 1
+
+        @staticmethod
+        def _timed(part, work, *args):
+            wall, cpu = time.perf_counter(), time.process_time()
+            work(*args)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            clock[f"loop {part}"] = clock.get(f"loop {part}", 0.0) + wall
+            clock["wall"] += wall
+            clock["cpu"] += cpu
+            clock["last"] = time.perf_counter()   # when the fit's clock starts again
+
+    class ValidationEnd(d2l.Callback):
+        def on_epoch_end(self, trainer):
+            clock["validation ends"] = time.perf_counter()
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    d2l.Trainer(max_epochs=1, num_gpus=0,
+                callbacks=[ValidationEnd(), *d2l.default_callbacks(), LoopBeside()]).fit(
+        k.model(), TimedData())
+    end = time.perf_counter()
+    wall, cpu = end - wall, time.process_time() - cpu
+    if (clock["steps"], clock["validations"]) != (len(k.train), 1):
+        raise SystemExit(f"bench_first_fit: the loop beside the fit took {clock['steps']} steps "
+                         f"and {clock['validations']} validations, not {len(k.train)} and 1")
+    fit = wall - clock["wall"]
+    fit_validation = clock["validation ends"] - clock["last"]
+    epoch_end = end - clock["validation ends"]
+    return {"fit_s": fit, "loop_s": clock["wall"], "fit_cpu_s": cpu - clock["cpu"],
+            "loop_cpu_s": clock["cpu"],
+            "parts": {
+                "loader (cutting and converting batches)": [
+                    clock["loader training"] + clock["loader validation"], 0.0],
+                "set-up and training steps": [
+                    fit - fit_validation - epoch_end - clock["loader training"],
+                    clock["loop training"]],
+                "validation steps": [fit_validation - clock["loader validation"],
+                                     clock["loop validation"]],
+                "epoch end: metrics line and figure": [epoch_end, 0.0]}}
+
+
+def child(n_train):
+    """One fresh process: its first fit, then a second (warm) one, each beside the loop."""
+    k = _kernel_process(n_train)
+    first = beside_fit(k)
     # a fit that showed nothing would be a cheaper fit than a student's
-    shown = {display["transient"]["display_id"] for display in shell.display_pub.outputs}
+    shown = {display["transient"]["display_id"] for display in k.shell.display_pub.outputs}
     if len(shown) < 2:
         raise SystemExit(f"bench_first_fit: the fit showed {len(shown)} display(s), not its log "
                          f"and its curves; is the process acting as a kernel?")
-    return out
-
-
-def breakdown(n_train, repeats):
-    """A warm fit against the loop, step by step: one process, its warm epochs interleaved.
-
-    Between the loop and the fit stand the batches cut as they go (the loop gets
-    them cut before the clock), the Trainer's own work, and its callbacks (log,
-    progress, the figure); each step is one more contender.
-    """
-    from common import compared, interleave, timed
-    _, contenders, _ = _kernel_process(n_train)
-    for epoch in contenders.values():   # each one's first run in this process is not timed
-        epoch()
-    runs = interleave({name: lambda epoch=epoch: timed(epoch)[0]
-                       for name, epoch in contenders.items()}, repeats, "firstfit breakdown")
-    return compared(runs, {name: (name, "loop") for name in contenders if name != "loop"})
+    return {"first": first, "warm": beside_fit(k), "torch_threads": k.torch.get_num_threads()}
 
 
 def _spawn(python, *args):
@@ -129,53 +185,52 @@ def _spawn(python, *args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def sample(process):
-    """The numbers of one process's pair of epochs (``process`` is what `child` printed)."""
-    fit, loop = process["fit_s"], process["loop_s"]
-    return {"order": process["order"], "fit_s": fit, "loop_s": loop, "ratio": fit / loop,
-            "extra_s": fit - loop, "vs_goal": fit / (GOAL["factor"] * loop + GOAL["seconds"]),
-            "cpu_ratio": process["fit_cpu_s"] / process["loop_cpu_s"]}
+def sample(fit):
+    """The numbers of one fit beside the loop (what `beside_fit` returned)."""
+    fit_s, loop_s = fit["fit_s"], fit["loop_s"]
+    return {"fit_s": fit_s, "loop_s": loop_s, "ratio": fit_s / loop_s, "extra_s": fit_s - loop_s,
+            "vs_goal": fit_s / (GOAL["factor"] * loop_s + GOAL["seconds"]),
+            "cpu_ratio": fit["fit_cpu_s"] / fit["loop_cpu_s"], "parts": fit["parts"]}
+
+
+def medians(samples):
+    """The median of each number over rounds; of each part, the fit's, the loop's and
+    their difference (the median of the differences, taken within each round)."""
+    out = {key: statistics.median(one[key] for one in samples) for key in KEYS}
+    out["parts"] = {part: {"fit_s": statistics.median(one["parts"][part][0] for one in samples),
+                           "loop_s": statistics.median(one["parts"][part][1] for one in samples),
+                           "extra_s": statistics.median(one["parts"][part][0] - one["parts"][part][1]
+                                                        for one in samples)}
+                    for part in samples[0]["parts"]}
+    return out
 
 
 def run(course_python, repeats=3, n_train=60000, log=print):
     rounds = []
     for r in range(1, repeats + 1):
-        # both orders in every round, which one first alternating between rounds
-        samples = {}
-        for first in (("fit", "loop") if r % 2 else ("loop", "fit")):
-            process = _spawn(course_python, "--child", first, n_train)
-            samples[f"{first} first"] = one = sample(process)
-            log(f"firstfit round {r}/{repeats}, {' then '.join(one['order'])}: fit "
-                f"{one['fit_s']:.2f} s, loop {one['loop_s']:.2f} s, fit / goal "
-                f"{one['vs_goal']:.3f}")
-        # The round's value is the mean of its two orders: the epoch run second in a
-        # process is often slower (2026-12-03), and a crossover cancels that.
-        rounds.append({"round": r, **samples, **{
-            key: statistics.mean(one[key] for one in samples.values()) for key in SUMMED}})
-    median = {key: statistics.median(one[key] for one in rounds) for key in SUMMED}
-    interval = median_ci([one["vs_goal"] for one in rounds])
-    breakdown_rounds = min(repeats, BREAKDOWN_ROUNDS)
-    log(f"firstfit breakdown: {breakdown_rounds} rounds of 4 warm epochs in one process")
-    parts = _spawn(course_python, "--breakdown", n_train, breakdown_rounds)
+        process = _spawn(course_python, "--child", n_train)
+        rounds.append(one := {"round": r, "first": sample(process["first"]),
+                              "warm": sample(process["warm"])})
+        log(f"firstfit round {r}/{repeats}: first fit {one['first']['fit_s']:.2f} s, loop "
+            f"beside it {one['first']['loop_s']:.2f} s, fit / goal {one['first']['vs_goal']:.3f}; "
+            f"warm fit / loop {one['warm']['ratio']:.3f}")
+    median = {when: medians([one[when] for one in rounds]) for when in ("first", "warm")}
+    interval = median_ci([one["first"]["vs_goal"] for one in rounds])
     return {
         "settings": {"model": "LeNet", "size": 28, "n_train": n_train, "n_val": 10000,
-                     "batch_size": 128, "lr": 0.9, "repeats": repeats,
-                     "breakdown_rounds": breakdown_rounds, "python": course_python,
+                     "batch_size": 128, "lr": LR, "repeats": repeats, "python": course_python,
                      "torch_threads": process["torch_threads"], "goal": GOAL},
-        "rounds": rounds, "median": median, "breakdown": parts,
+        "rounds": rounds, "median": median,
         "targets": [{"name": f"first fit in a fresh kernel ≤ {GOAL['factor']}× the bare loop "
                              f"+ {GOAL['seconds']} s (first fit / that)",
-                     "value": median["vs_goal"], "limit": 1.0, "unit": "ratio",
+                     "value": median["first"]["vs_goal"], "limit": 1.0, "unit": "ratio",
                      # shown only where the whole 95% interval of the median is under the limit
                      "ci95": interval, "pass": interval is not None and interval[1] <= 1}],
     }
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child" and sys.argv[2] in ("fit", "loop"):
-        print(json.dumps(child(sys.argv[2], int(sys.argv[3]))))
-    elif len(sys.argv) == 4 and sys.argv[1] == "--breakdown":
-        print(json.dumps(breakdown(int(sys.argv[2]), int(sys.argv[3]))))
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        print(json.dumps(child(int(sys.argv[2]))))
     else:
-        sys.exit(f"usage: {sys.argv[0]} --child fit|loop N_TRAIN | --breakdown N_TRAIN ROUNDS "
-                 f"(bench.py runs the part)")
+        sys.exit(f"usage: {sys.argv[0]} --child N_TRAIN (bench.py runs the part)")

@@ -82,15 +82,26 @@ def compared(runs, ratios):
 def bare_epoch(model, optim, train, val):
     """One epoch of a plain PyTorch loop, the floor a trainer is held against: an SGD step
     per training batch, then a forward pass per validation batch without gradients."""
-    import torch
-    from torch.nn import functional as F
-
     model.train()
     for X, y in train:
-        loss = F.cross_entropy(model(X), y)
-        optim.zero_grad()
-        loss.backward()
-        optim.step()
+        bare_step(model, optim, X, y)
+    bare_validation(model, val)
+
+
+def bare_step(model, optim, X, y):
+    """One SGD step of the plain loop (the model in training mode)."""
+    from torch.nn import functional as F
+
+    loss = F.cross_entropy(model(X), y)
+    optim.zero_grad()
+    loss.backward()
+    optim.step()
+
+
+def bare_validation(model, val):
+    """The plain loop's validation: a forward pass per batch, in eval mode, without gradients."""
+    import torch
+
     model.eval()
     with torch.no_grad():
         for X, _ in val:

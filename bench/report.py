@@ -151,11 +151,11 @@ def headline(result, markdown):
                          f"the time of F.conv2d, unfold+einsum {times(vec)}")
     ff = parts.get("firstfit", {})
     if "median" in ff:
-        m = ff["median"]
+        m = ff["median"]["first"]
         lines.append(f"First Trainer.fit in a fresh kernel, one LeNet epoch: "
                      f"{ratio(m['ratio'])} the bare loop ({m['extra_s']:+.2f} s), "
                      f"{m['vs_goal']:.2f}× its goal ({interval(ff['targets'][0]['ci95'])}); "
-                     f"warm: {ratio(ff['breakdown']['ratios']['fit'])}")
+                     f"warm: {ratio(ff['median']['warm']['ratio'])}")
     nb = parts.get("notebooks", {})
     if "nbval" in nb:
         lines.append(f"All notebooks under nbval (quick budget): {secs(nb['nbval']['wall_s'])}")
@@ -238,39 +238,36 @@ def trainer_tables(tr, markdown):
 
 
 def first_fit_tables(ff, markdown):
-    s, goal = ff["settings"], ff["settings"]["goal"]
+    s, goal, m = ff["settings"], ff["settings"]["goal"], ff["median"]
 
-    def pair(one):
-        return [secs(one["fit_s"]), secs(one["loop_s"]), f"{one['vs_goal']:.3f}×"]
-    rows = [[str(r["round"]), *pair(r["fit first"]), *pair(r["loop first"]),
-             f"{r['ratio']:.3f}×", f"{r['extra_s']:+.2f} s", f"{r['vs_goal']:.3f}×",
-             f"{r['cpu_ratio']:.2f}×"] for r in ff["rounds"]]
-    m = ff["median"]
-    rows.append(["median", "", "", "", "", "", "", f"{m['ratio']:.3f}×", f"{m['extra_s']:+.2f} s",
-                 f"{m['vs_goal']:.3f}×", f"{m['cpu_ratio']:.2f}×"])
+    def row(label, first, warm):
+        return [label, secs(first["fit_s"]), secs(first["loop_s"]), f"{first['ratio']:.3f}×",
+                f"{first['extra_s']:+.2f} s", f"{first['vs_goal']:.3f}×",
+                f"{first['cpu_ratio']:.2f}×", f"{warm['ratio']:.3f}×"]
+    rows = [row(str(r["round"]), r["first"], r["warm"]) for r in ff["rounds"]]
+    rows.append(row("median", m["first"], m["warm"]))
     spread = f"{interval(ff['targets'][0]['ci95'], digits=3)} over its {len(ff['rounds'])} rounds"
+    def seconds_or_none(x):   # the loop has no loader and no epoch end
+        return secs(x) if x else "–"
+    parts = [[part, *(cell for when in ("first", "warm") for cell in (
+                 secs(m[when]["parts"][part]["fit_s"]),
+                 seconds_or_none(m[when]["parts"][part]["loop_s"]),
+                 f"{m[when]['parts'][part]['extra_s']:+.3f} s"))]
+             for part in m["first"]["parts"]]
     return [
         f"LeNet, 28 px, {s['n_train']:,} training + {s['n_val']:,} validation images, batch "
         f"{s['batch_size']}, SGD lr {s['lr']}, {s['torch_threads']} torch thread(s); goal: "
-        f"first fit ≤ {goal['factor']}× the loop + {goal['seconds']} s. Per round, the process "
-        f"that ran the fit first, the one that ran the loop first, and the mean of the two:",
-        table(["round", "fit first: fit", "loop", "fit / goal", "loop first: fit", "loop",
-               "fit / goal", "fit / loop", "fit − loop", "fit / goal", "CPU time fit / loop"],
-              rows, markdown),
-        f"The median round's first fit is {m['vs_goal']:.3f}× its goal; {spread}.",
-    ] + breakdown_table(ff["breakdown"], s["breakdown_rounds"], markdown)
-
-
-def breakdown_table(parts, repeats, markdown):
-    """Where a warm fit's extra goes: each step from the loop to the fit, against the loop."""
-    rows = [[name, secs(c["median_s"]),
-             "1 (itself)" if name == "loop" else f"{parts['ratios'][name]:.3f}×"]
-            for name, c in parts["contenders"].items()]
-    return [
-        f"Where a warm fit's extra time goes: one more process times the steps from the loop "
-        f"to the fit, their warm epochs interleaved ({repeats} rounds, paired medians against "
-        f"the loop in the same round):",
-        table(["warm epoch", "median", "vs the loop"], rows, markdown),
+        f"first fit ≤ {goal['factor']}× the loop + {goal['seconds']} s. One fresh process "
+        f"per round:",
+        table(["round", "first fit", "loop beside it", "fit / loop", "fit − loop", "fit / goal",
+               "CPU time fit / loop", "warm fit / loop"], rows, markdown),
+        f"The median round's first fit is {m['first']['vs_goal']:.3f}× its goal; {spread}.",
+        "Where the fit's extra time goes, part by part against the loop's same part (medians "
+        "over rounds; *fit − loop* is the median of the differences within each round). "
+        "The loop's batches were cut and converted before the clock, so the fit's loader "
+        "has nothing to set against:",
+        table(["part", "first fit", "loop", "fit − loop", "warm fit", "loop", "fit − loop"],
+              parts, markdown),
     ]
 
 
@@ -535,24 +532,25 @@ def markdown(result, source, gpu=None, gpu_source=None, older=()):
         out += [
             "## 5. The first fit in a fresh kernel", "",
             "A student's first training cell in a new kernel pays for everything the fit "
-            "does once (its imports, the first figure). Each round starts two fresh processes "
-            "of the course's Python: one trains one epoch with "
-            "`d2l.Trainer(max_epochs=1).fit` and then runs a bare PyTorch loop over the same "
-            "batches (forward, loss, backward, SGD step, then the validation forward passes), "
-            "the other runs the loop and then the fit. Before any clock starts, both have "
-            "imported torch and d2lmini, loaded the data, and taken an SGD step and a "
-            "validation pass over every batch shape of the epoch (the loop's own one-time "
-            "work), so each contender's epoch in a process is its first. The processes act "
-            "as a Jupyter kernel, so the fit shows its log and draws its curves as in a "
-            "notebook (in a kernel, `import d2lmini` starts importing matplotlib in the "
-            "background, as the set-up cell of every page does long before its first "
-            "training cell). Each process gives one sample, from its two epochs one after "
-            "the other: this machine's speed drifts between processes far more than within "
-            "one. A round's value is the mean of its two orders, so what either epoch does "
-            "to the other cancels out (here the second epoch in a process is often the "
-            "slower). The verdict takes the whole distribution-free 95% interval "
-            "of the median over rounds: PASS only where all of it is under the goal. *CPU time* is the "
-            "process's CPU seconds (all threads).", ""]
+            "does once (its imports, the first figure). Each round starts one fresh process "
+            "of the course's Python, which acts as a Jupyter kernel, so the fit shows its log "
+            "and draws its curves as in a notebook (in a kernel, `import d2lmini` starts "
+            "importing matplotlib in the background, as the set-up cell of every page does "
+            "long before its first training cell). Before any clock starts, it has imported "
+            "torch and d2lmini, loaded the data, and taken an SGD step and a validation pass "
+            "over every batch shape of the epoch (the loop's own one-time work). Then it trains "
+            "one epoch with `d2l.Trainer(max_epochs=1).fit`, its first, and a bare PyTorch "
+            "loop beside it on the same batches with its own copy of the model: after each of "
+            "the fit's steps, a callback takes one step of the loop (forward, loss, backward, "
+            "SGD step), and when the fit's validation begins it runs the loop's (the forward "
+            "passes). The loop's pieces are timed and taken off the fit's wall time. A "
+            "second fit in the same process, beside the loop the same way, gives the warm "
+            "ratio. This "
+            "machine's speed drifts by ±20% from one minute to the next, so two epochs run "
+            "one after the other do not see the same machine; steps a few milliseconds apart "
+            "do. The verdict takes the whole distribution-free 95% interval of the median "
+            "over rounds: PASS only where all of it is under the goal. *CPU time* is the "
+            "process's CPU seconds (all threads) in each contender's pieces.", ""]
         out += [x + "\n" for x in first_fit_tables(parts["firstfit"], True)]
     out += [
         "## Re-running",

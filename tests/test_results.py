@@ -1,11 +1,15 @@
 """Generated pages (results, benchmarks) match their data; prose quotes the recorded runs;
 the full budget's runs are d2l 1.0.3's settings, as the registry says."""
 import json
+import os
 import pathlib
 import random
 import re
+import subprocess
+import sys
 
 import nbformat
+import pytest
 from doubles import load_script
 from torch import nn
 
@@ -136,14 +140,32 @@ def test_a_target_passes_only_where_the_95_percent_interval_of_its_median_is_und
 
 
 def test_a_first_fit_run_too_short_for_an_interval_says_so_in_its_headline():
-    few = {"median": {"ratio": 1.1, "extra_s": 0.5, "vs_goal": 1.02},
-           "targets": [{"value": 1.02, "limit": 1.0, "pass": False, "ci95": None}],
-           "breakdown": {"ratios": {"fit": 1.2}}}
+    few = {"median": {"first": {"ratio": 1.1, "extra_s": 0.5, "vs_goal": 1.02},
+                      "warm": {"ratio": 1.08}},
+           "targets": [{"value": 1.02, "limit": 1.0, "pass": False, "ci95": None}]}
     line = report.headline({"parts": {"firstfit": few}}, markdown=True)
     assert "too few samples" in line and "nan" not in line, line
     measured = report.headline({"parts": {"firstfit": {
         **few, "targets": [dict(few["targets"][0], ci95=[0.9261, 1.0612])]}}}, markdown=True)
     assert "0.93×–1.06×" in measured, measured
+
+
+def test_the_first_fit_bench_runs_the_loop_beside_every_step_of_a_fit_that_draws():
+    # one round (a first and a warm fit) on 1,024 training images (8 steps) and the 79
+    # validation batches; the child fails unless the loop took every step and its
+    # validation, and the first fit showed its log and its curves
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_first_fit.py"), "--child",
+                          "1024"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    process = json.loads(out.stdout.strip().splitlines()[-1])
+    for fit in (process["first"], process["warm"]):
+        parts = fit["parts"]
+        assert fit["loop_s"] > 0 and fit["loop_cpu_s"] > 0, fit
+        # the parts add up to the whole, for the fit and for the loop
+        assert sum(f for f, _ in parts.values()) == pytest.approx(fit["fit_s"]), fit
+        assert sum(loop for _, loop in parts.values()) == pytest.approx(fit["loop_s"]), fit
+        assert all(f > 0 for f, _ in parts.values()), fit
 
 
 def test_the_median_interval_is_the_distribution_free_one_and_covers_95_percent():
