@@ -83,7 +83,8 @@ def beside_fit(k):
     """
     d2l, torch = k.d2l, k.torch
     clock = {"wall": 0.0, "cpu": 0.0, "steps": 0, "validations": 0,
-             "loader training": 0.0, "loader validation": 0.0}
+             "loader training": 0.0, "loader validation": 0.0,
+             "loop training": 0.0, "loop validation": 0.0}
 
     class TimedLoader:
         """The fit's loader, the time it takes to give each batch added to the clock."""
@@ -131,7 +132,7 @@ def beside_fit(k):
             wall, cpu = time.perf_counter(), time.process_time()
             work(*args)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            clock[f"loop {part}"] = clock.get(f"loop {part}", 0.0) + wall
+            clock[f"loop {part}"] += wall
             clock["wall"] += wall
             clock["cpu"] += cpu
             clock["last"] = time.perf_counter()   # when the fit's clock starts again
