@@ -30,6 +30,9 @@ __all__ = [
 # --- Batching ---------------------------------------------------------------
 
 
+_PIXEL_MAX = torch.tensor(255.0)   # float32
+
+
 def _to_float(images, size):
     """uint8 (B, h, w) -> float32 (B, 1, H, W) in [0, 1], resized as one batch.
 
@@ -39,7 +42,8 @@ def _to_float(images, size):
     so it is asked for only when shrinking: older PyTorch releases have no
     antialiased kernel for Apple's MPS.
     """
-    x = images.unsqueeze(1).to(torch.float32).div_(255)
+    # one operation: uint8 / a float32 scalar is float32 (even under another default dtype)
+    x = images.unsqueeze(1).div(_PIXEL_MAX)
     if tuple(x.shape[-2:]) != size:
         shrinking = size[0] < x.shape[-2] or size[1] < x.shape[-1]
         x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=shrinking)

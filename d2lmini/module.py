@@ -108,7 +108,7 @@ class Classifier(Module):
         Y_hat = self(*batch[:-1])
         loss = self.loss(Y_hat, batch[-1])
         self.plot("loss", loss, train=True)
-        self.plot("acc", self.accuracy(Y_hat.detach(), batch[-1]), train=True)
+        self.plot("acc", self.accuracy(Y_hat, batch[-1]), train=True)   # argmax carries no gradient
         return loss
 
     def validation_step(self, batch):
@@ -119,22 +119,36 @@ class Classifier(Module):
     def accuracy(self, Y_hat, Y, averaged=True):
         """Fraction (or per-example 0/1) of predictions equal to the labels."""
         _check_targets("Classifier.accuracy", Y_hat, Y)
-        correct = (_rows(Y_hat).argmax(dim=1) == _flat(Y)).float()
-        return correct.mean() if averaged else correct
+        correct = _rows(Y_hat).argmax(dim=1) == _flat(Y)
+        # the mean of the booleans in float32: the same number as .float().mean(), one operation less
+        return correct.mean(dtype=torch.float32) if averaged else correct.float()
 
     def loss(self, Y_hat, Y, averaged=True):
+        _check_targets("Classifier.loss", Y_hat, Y)
+        classes, labels = Y_hat.shape[-1], _flat(Y)
         deferred = getattr(self.trainer, "deferred_checks", None)
-        _check_targets("Classifier.loss", Y_hat, Y, check_range=deferred is None)
         if deferred is not None:
             # On a GPU a label out of range is an opaque device-side assert in
             # cross_entropy, so it is clamped and the Trainer raises the clear
             # error when it reads the flag, at the end of the epoch.
-            classes, labels = Y_hat.shape[-1], Y.detach()
-            deferred.check(((labels < 0) | (labels >= classes)).any(),
-                           lambda: _label_range_error("Classifier.loss", labels, classes))
-            Y = Y.clamp(0, classes - 1)
-        return F.cross_entropy(_rows(Y_hat), _flat(Y).long(),
-                               reduction="mean" if averaged else "none")
+            checked = labels.detach()
+            deferred.check(_out_of_range(checked, classes).any(),
+                           lambda: _label_range_error("Classifier.loss", checked, classes))
+            labels = labels.clamp(0, classes - 1)
+        elif labels.device.type != "cpu" and _out_of_range(labels, classes).any():
+            raise _label_range_error("Classifier.loss", labels, classes)
+        try:
+            # ignore_index: no label value is skipped (-100, the default, would be)
+            return F.cross_entropy(_rows(Y_hat),
+                                   labels if labels.dtype == torch.int64 else labels.long(),
+                                   reduction="mean" if averaged else "none",
+                                   ignore_index=_NO_LABEL)
+        except IndexError:
+            # On the CPU cross_entropy checks every label itself and names one;
+            # reading Y's min and max first would cost two operations per batch.
+            if not _out_of_range(labels, classes).any():
+                raise
+            raise _label_range_error("Classifier.loss", labels, classes) from None
 
     def layer_summary(self, X_shape):
         """Print each top-level layer of ``self.net`` and its output shape."""
@@ -142,6 +156,9 @@ class Classifier(Module):
             raise AttributeError(f"{type(self).__name__}.layer_summary: the model has no self.net "
                                  f"to summarize; set it in __init__")
         layer_summary(self.net, X_shape)
+
+
+_NO_LABEL = torch.iinfo(torch.int64).min   # cross_entropy's ignore_index that no label takes
 
 
 # Every batch goes through these; a reshape that changes nothing still costs a
@@ -157,7 +174,7 @@ def _flat(Y):
     return Y if Y.dim() == 1 else Y.reshape(-1)
 
 
-def _check_targets(fn, Y_hat, Y, check_range=False):
+def _check_targets(fn, Y_hat, Y):
     """``Y_hat`` holds scores (..., classes), ``Y`` one integer label per row of it."""
     for name, t in (("Y_hat", Y_hat), ("Y", Y)):
         if not isinstance(t, torch.Tensor):
@@ -174,13 +191,14 @@ def _check_targets(fn, Y_hat, Y, check_range=False):
         raise ValueError(f"{fn}: Y_hat of shape {tuple(Y_hat.shape)} holds {rows} predictions "
                          f"but Y of shape {tuple(Y.shape)} holds {Y.numel()} labels; "
                          f"they need one label per prediction")
-    # min and max: two reads instead of four operations and a read, on every batch
-    if check_range and Y.numel() and (int(Y.min()) < 0 or int(Y.max()) >= classes):
-        raise _label_range_error(fn, Y, classes)
+
+
+def _out_of_range(Y, classes):
+    return (Y < 0) | (Y >= classes)
 
 
 def _label_range_error(fn, Y, classes):
-    bad = Y[(Y < 0) | (Y >= classes)].unique()[:5].tolist()
+    bad = Y[_out_of_range(Y, classes)].unique()[:5].tolist()
     return ValueError(f"{fn}: labels Y must be in 0..{classes - 1} (Y_hat has {classes} "
                       f"classes), got {bad}")
 

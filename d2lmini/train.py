@@ -288,10 +288,14 @@ class Trainer(HyperParameters):
         """
         name = f"{'train' if train else 'val'}_{key}"
         size = self.batch_size_now if batch_size is None else batch_size
-        value = torch.as_tensor(value).detach().float()
+        # conversions only where needed: each is a tensor operation on every batch
+        if not (isinstance(value, torch.Tensor) and value.dtype == torch.float32):
+            value = torch.as_tensor(value).float()
         if value.numel() != 1:
             raise ValueError(f"Trainer.record: {name} must be one number per batch (its mean), "
                              f"got a tensor of shape {tuple(value.shape)}; average it first")
+        if value.requires_grad:
+            value = value.detach()
         weighted = (value.reshape(()) if value.dim() else value) * size
         for sums in (self._sums, self._since_point) if train else (self._sums,):
             total, count = sums.get(name, (0.0, 0))

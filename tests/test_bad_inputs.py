@@ -306,6 +306,13 @@ MODULE = [
      ValueError, facts("Classifier.accuracy", "Y", "(4, 10)", "40 labels")),
     ("loss-label-out-of-range", classifier("loss", t(4, 10), torch.tensor([0, 1, 10, -1])),
      ValueError, facts("Classifier.loss", "Y", "0..9", "[-1, 10]")),
+    # -100 is cross_entropy's default ignore_index: it must not be skipped silently
+    ("loss-label-minus-100", classifier("loss", t(2, 3, 10), torch.tensor([[0, -100, 2]] * 2)),
+     ValueError, facts("Classifier.loss", "Y", "0..9", "[-100]")),
+    ("loss-per-example-label-out-of-range",
+     lambda: d2l.Classifier().loss(t(4, 10), torch.tensor([0, 12, 1, 2], dtype=torch.int32),
+                                   averaged=False),
+     ValueError, facts("Classifier.loss", "Y", "0..9", "[12]")),
     ("accuracy-0d-scores", classifier("accuracy", torch.tensor(1.0), torch.zeros(1, dtype=torch.long)),
      ValueError, facts("Classifier.accuracy", "Y_hat", "last dimension", "()")),
     ("loss-list-labels", classifier("loss", t(4, 10), [0, 1, 2, 3]),
