@@ -10,15 +10,17 @@ imported torch and d2lmini, loaded the data and taken an SGD step and a
 validation pass on a throw-away model over every batch shape of the epoch
 (the loop's own one-time work). Then it trains one epoch with
 ``d2l.Trainer(max_epochs=1).fit``, its first, and the bare loop beside it,
-step by step (`beside_fit`); then a second, warm fit the same way.
+step by step (`beside_fit`: the loop's step after the fit's odd steps and
+before its even ones); then a second, warm fit the same way.
 
 Why beside and not one after the other: this machine's speed drifts by
 ±20% from one minute to the next, and two 5-second epochs run one after the
 other do not see the same machine. Steps a few milliseconds apart do, so the
-drift cancels within each process. (Each contender finds the caches as the
-other left them; both alike.) The verdict is the median over rounds with its
-distribution-free 95% interval (``common.median_ci``); each part of the fit
-(training, validation, the epoch's end) is set against the loop's.
+drift cancels within each process. Whichever contender runs second finds
+the other's code and memory warm, so each runs second half the time. The
+verdict is the median over rounds with its distribution-free 95% interval
+(``common.median_ci``); each part of the fit (training, validation, the
+epoch's end) is set against the loop's.
 
     python bench/bench_first_fit.py --child N_TRAIN             # one process; prints JSON
 """
@@ -74,23 +76,73 @@ def beside_fit(k):
     the bare loop beside it, step by step, on the same batches (the loader's first
     epoch) with its own copy of the model. Returns the seconds of each part of both.
 
-    The loop runs in a callback after the fit's own (after each of the fit's steps,
-    one loop step; when the fit's validation begins, the loop's validation); a
-    callback before them marks when the fit's validation ends, and the fit's
-    loaders are timed as it draws each batch. So the fit's time splits into its
+    The loop runs in a callback after the fit's own (one loop step after each of the
+    fit's odd-numbered steps, and one before each even-numbered step, once the fit's
+    loader has cut its batch; when the fit's validation begins, the loop's
+    validation); a callback before them marks when the fit's validation ends, and
+    the fit's loaders are timed as it draws each batch. So the fit's time splits into its
     loader, its set-up and training steps, its validation steps, and the epoch's
     end (the metric line and the figure); the loop's batches were cut before.
     """
     d2l, torch = k.d2l, k.torch
-    clock = {"wall": 0.0, "cpu": 0.0, "steps": 0, "validations": 0,
+    clock = {"wall": 0.0, "cpu": 0.0, "steps before": 0, "steps after": 0, "validations": 0,
              "loader training": 0.0, "loader validation": 0.0,
              "loop training": 0.0, "loop validation": 0.0}
 
-    class TimedLoader:
-        """The fit's loader, the time it takes to give each batch added to the clock."""
+    class LoopBeside(d2l.Callback):
+        """The loop's step n runs after the fit's step n when n is odd, and before it
+        (once the fit's loader has cut batch n) when n is even: whichever runs second
+        finds the other's code and memory warm, so each contender is second half the
+        time. The bench's own bookkeeping is inside the loop's clock."""
 
-        def __init__(self, loader, split):
-            self.loader, self.key = loader, f"loader {split}"
+        def __init__(self):
+            self.net = k.model()
+            self.optim = torch.optim.SGD(self.net.parameters(), lr=LR)
+            self.batches = iter(k.train)
+            self.cut = 0   # training batches the fit's loader has given
+
+        def before_fit_step(self):
+            self.cut += 1
+            if self.cut % 2 == 0:
+                self._step("before")
+
+        def on_step_end(self, trainer, loss):
+            if trainer.epoch_step % 2 == 1:
+                self._step("after")
+
+        def _step(self, position):
+            start = self._start()
+            bare_step(self.net, self.optim, *next(self.batches))
+            clock[f"steps {position}"] += 1
+            self._stop("training", *start)
+
+        def on_validation_start(self, trainer):
+            start = self._start()
+            bare_validation(self.net, k.val)
+            self.net.train()
+            clock["validations"] += 1
+            self._stop("validation", *start)
+
+        @staticmethod
+        def _start():
+            return time.perf_counter(), time.process_time()
+
+        @staticmethod
+        def _stop(part, wall, cpu):
+            cpu = time.process_time() - cpu
+            clock["cpu"] += cpu
+            clock["last"] = end = time.perf_counter()   # the fit's clock starts again
+            clock[f"loop {part}"] += end - wall
+            clock["wall"] += end - wall
+
+    loop = LoopBeside()
+
+    class TimedLoader:
+        """The fit's loader, the time it takes to give each batch added to the clock;
+        ``before_step`` runs after a batch is cut and before the fit gets it."""
+
+        def __init__(self, loader, split, before_step=None):
+            self.loader, self.key, self.before_step = loader, f"loader {split}", before_step
 
         def __len__(self):
             return len(self.loader)
@@ -103,39 +155,16 @@ def beside_fit(k):
                 clock[self.key] += time.perf_counter() - start
                 if batch is None:
                     return
+                if self.before_step is not None:
+                    self.before_step()
                 yield batch
 
     class TimedData:
         def train_dataloader(self):
-            return TimedLoader(k.data.train_dataloader(), "training")
+            return TimedLoader(k.data.train_dataloader(), "training", loop.before_fit_step)
 
         def val_dataloader(self):
             return TimedLoader(k.data.val_dataloader(), "validation")
-
-    class LoopBeside(d2l.Callback):
-        def __init__(self):
-            self.net = k.model()
-            self.optim = torch.optim.SGD(self.net.parameters(), lr=LR)
-            self.batches = iter(k.train)
-
-        def on_step_end(self, trainer, loss):
-            self._timed("training", bare_step, self.net, self.optim, *next(self.batches))
-            clock["steps"] += 1
-
-        def on_validation_start(self, trainer):
-            self._timed("validation", bare_validation, self.net, k.val)
-            self.net.train()
-            clock["validations"] += 1
-
-        @staticmethod
-        def _timed(part, work, *args):
-            wall, cpu = time.perf_counter(), time.process_time()
-            work(*args)
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            clock[f"loop {part}"] += wall
-            clock["wall"] += wall
-            clock["cpu"] += cpu
-            clock["last"] = time.perf_counter()   # when the fit's clock starts again
 
     class ValidationEnd(d2l.Callback):
         def on_epoch_end(self, trainer):
@@ -143,18 +172,20 @@ def beside_fit(k):
 
     wall, cpu = time.perf_counter(), time.process_time()
     d2l.Trainer(max_epochs=1, num_gpus=0,
-                callbacks=[ValidationEnd(), *d2l.default_callbacks(), LoopBeside()]).fit(
+                callbacks=[ValidationEnd(), *d2l.default_callbacks(), loop]).fit(
         k.model(), TimedData())
     end = time.perf_counter()
     wall, cpu = end - wall, time.process_time() - cpu
-    if (clock["steps"], clock["validations"]) != (len(k.train), 1):
-        raise SystemExit(f"bench_first_fit: the loop beside the fit took {clock['steps']} steps "
-                         f"and {clock['validations']} validations, not {len(k.train)} and 1")
+    before, after, steps = clock["steps before"], clock["steps after"], len(k.train)
+    if (before, after, clock["validations"]) != (steps // 2, steps - steps // 2, 1):
+        raise SystemExit(f"bench_first_fit: the loop beside the fit took {before} steps before "
+                         f"the fit's, {after} after them and {clock['validations']} validations, "
+                         f"not {steps // 2}, {steps - steps // 2} and 1")
     fit = wall - clock["wall"]
     fit_validation = clock["validation ends"] - clock["last"]
     epoch_end = end - clock["validation ends"]
     return {"fit_s": fit, "loop_s": clock["wall"], "fit_cpu_s": cpu - clock["cpu"],
-            "loop_cpu_s": clock["cpu"],
+            "loop_cpu_s": clock["cpu"], "loop_steps": {"before": before, "after": after},
             "parts": {
                 "loader (cutting and converting batches)": [
                     clock["loader training"] + clock["loader validation"], 0.0],

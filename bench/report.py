@@ -70,7 +70,7 @@ def verdict(t):
         return "PASS"
     if t["ci95"] is not None and t["ci95"][0] > t["limit"]:
         return "FAIL"
-    return f"UNCLEAR: {interval(t['ci95'])}"
+    return f"UNCLEAR: {interval(t['ci95'], digits=3)}"   # enough digits to show it straddle the limit
 
 
 def table(header, rows, markdown):
@@ -540,10 +540,13 @@ def markdown(result, source, gpu=None, gpu_source=None, older=()):
             "torch and d2lmini, loaded the data, and taken an SGD step and a validation pass "
             "over every batch shape of the epoch (the loop's own one-time work). Then it trains "
             "one epoch with `d2l.Trainer(max_epochs=1).fit`, its first, and a bare PyTorch "
-            "loop beside it on the same batches with its own copy of the model: after each of "
-            "the fit's steps, a callback takes one step of the loop (forward, loss, backward, "
-            "SGD step), and when the fit's validation begins it runs the loop's (the forward "
-            "passes). The loop's pieces are timed and taken off the fit's wall time. A "
+            "loop beside it on the same batches with its own copy of the model: a callback "
+            "takes one step of the loop (forward, loss, backward, SGD step) after each of the "
+            "fit's odd-numbered steps, and before each even-numbered one (once the fit's "
+            "loader has cut its batch), so each contender runs second, finding the other's "
+            "code and memory warm, half the time; when the fit's validation begins, it runs "
+            "the loop's (the forward passes). The loop's pieces are timed and taken off the "
+            "fit's wall time. A "
             "second fit in the same process, beside the loop the same way, gives the warm "
             "ratio. This "
             "machine's speed drifts by ±20% from one minute to the next, so two epochs run "

@@ -135,7 +135,9 @@ def test_a_target_passes_only_where_the_95_percent_interval_of_its_median_is_und
     assert verdict(dict(target, ci95=[0.6, 0.95])) == "PASS"
     assert verdict({**target, "value": 1.1, "pass": False, "ci95": [1.02, 1.3]}) == "FAIL"
     unclear = verdict(dict(target, ci95=[0.6043, 1.3352]))
-    assert unclear.startswith("UNCLEAR") and "0.60×–1.34×" in unclear
+    assert unclear.startswith("UNCLEAR") and "0.604×–1.335×" in unclear
+    # three digits: a narrow interval across the limit must not print as "1.00×–1.01×"
+    assert "0.995×–1.014×" in verdict(dict(target, ci95=[0.9951, 1.0144]))
     assert verdict(dict(target, ci95=None)).startswith("UNCLEAR")
 
 
@@ -152,8 +154,9 @@ def test_a_first_fit_run_too_short_for_an_interval_says_so_in_its_headline():
 
 def test_the_first_fit_bench_runs_the_loop_beside_every_step_of_a_fit_that_draws():
     # one round (a first and a warm fit) on 1,024 training images (8 steps) and the 79
-    # validation batches; the child fails unless the loop took every step and its
-    # validation, and the first fit showed its log and its curves
+    # validation batches; the child fails unless the loop took every step (half of them
+    # before the fit's, half after) and its validation, and the first fit showed its log
+    # and its curves
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_first_fit.py"), "--child",
                           "1024"], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MPLBACKEND": "Agg"})
@@ -162,6 +165,7 @@ def test_the_first_fit_bench_runs_the_loop_beside_every_step_of_a_fit_that_draws
     for fit in (process["first"], process["warm"]):
         parts = fit["parts"]
         assert fit["loop_s"] > 0 and fit["loop_cpu_s"] > 0, fit
+        assert fit["loop_steps"] == {"before": 4, "after": 4}, fit
         # the parts add up to the whole, for the fit and for the loop
         assert sum(f for f, _ in parts.values()) == pytest.approx(fit["fit_s"]), fit
         assert sum(loop for _, loop in parts.values()) == pytest.approx(fit["loop_s"]), fit
