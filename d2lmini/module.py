@@ -126,6 +126,7 @@ class Classifier(Module):
     def loss(self, Y_hat, Y, averaged=True):
         _check_targets("Classifier.loss", Y_hat, Y)
         classes, labels = Y_hat.shape[-1], _flat(Y)
+        reduction = "mean" if averaged else "none"
         deferred = getattr(self.trainer, "deferred_checks", None)
         if deferred is not None:
             # On a GPU a label out of range is an opaque device-side assert in
@@ -135,20 +136,12 @@ class Classifier(Module):
             deferred.check(_out_of_range(checked, classes).any(),
                            lambda: _label_range_error("Classifier.loss", checked, classes))
             labels = labels.clamp(0, classes - 1)
-        elif labels.device.type != "cpu" and _out_of_range(labels, classes).any():
-            raise _label_range_error("Classifier.loss", labels, classes)
-        try:
-            # ignore_index: no label value is skipped (-100, the default, would be)
-            return F.cross_entropy(_rows(Y_hat),
-                                   labels if labels.dtype == torch.int64 else labels.long(),
-                                   reduction="mean" if averaged else "none",
-                                   ignore_index=_NO_LABEL)
-        except IndexError:
-            # On the CPU cross_entropy checks every label itself and names one;
-            # reading Y's min and max first would cost two operations per batch.
-            if not _out_of_range(labels, classes).any():
-                raise
-            raise _label_range_error("Classifier.loss", labels, classes) from None
+        elif labels.device.type != "cpu":
+            if _out_of_range(labels, classes).any():
+                raise _label_range_error("Classifier.loss", labels, classes)
+        else:
+            return _cross_entropy_on_cpu(Y_hat, labels, reduction)
+        return F.cross_entropy(_rows(Y_hat), _long(labels), reduction=reduction)
 
     def layer_summary(self, X_shape):
         """Print each top-level layer of ``self.net`` and its output shape."""
@@ -158,7 +151,9 @@ class Classifier(Module):
         layer_summary(self.net, X_shape)
 
 
-_NO_LABEL = torch.iinfo(torch.int64).min   # cross_entropy's ignore_index that no label takes
+# cross_entropy's ignore_index that no label takes, on the CPU (elsewhere labels are
+# checked or clamped first, and the default stays)
+_NO_LABEL = torch.iinfo(torch.int64).min
 
 
 # Every batch goes through these; a reshape that changes nothing still costs a
@@ -191,6 +186,24 @@ def _check_targets(fn, Y_hat, Y):
         raise ValueError(f"{fn}: Y_hat of shape {tuple(Y_hat.shape)} holds {rows} predictions "
                          f"but Y of shape {tuple(Y.shape)} holds {Y.numel()} labels; "
                          f"they need one label per prediction")
+
+
+def _long(labels):
+    return labels if labels.dtype == torch.int64 else labels.long()
+
+
+def _cross_entropy_on_cpu(Y_hat, labels, reduction):
+    """On the CPU cross_entropy checks every label itself (an IndexError naming one);
+    reading the labels' min and max first would cost two operations on every batch."""
+    try:
+        # ignore_index: no label is skipped (-100, the default, would be)
+        return F.cross_entropy(_rows(Y_hat), _long(labels), reduction=reduction,
+                               ignore_index=_NO_LABEL)
+    except IndexError:
+        classes = Y_hat.shape[-1]
+        if not _out_of_range(labels, classes).any():
+            raise
+        raise _label_range_error("Classifier.loss", labels, classes) from None
 
 
 def _out_of_range(Y, classes):
