@@ -136,11 +136,10 @@ class Classifier(Module):
             deferred.check(_out_of_range(checked, classes).any(),
                            lambda: _label_range_error("Classifier.loss", checked, classes))
             labels = labels.clamp(0, classes - 1)
-        elif labels.device.type != "cpu":
-            if _out_of_range(labels, classes).any():
-                raise _label_range_error("Classifier.loss", labels, classes)
-        else:
+        elif labels.device.type == "cpu":
             return _cross_entropy_on_cpu(Y_hat, labels, reduction)
+        elif _out_of_range(labels, classes).any():   # outside a fit, on a GPU: checked first
+            raise _label_range_error("Classifier.loss", labels, classes)
         return F.cross_entropy(_rows(Y_hat), _long(labels), reduction=reduction)
 
     def layer_summary(self, X_shape):
