@@ -66,11 +66,12 @@ def verdict(t):
     or fails only where the whole interval lies on one side of its limit, else UNCLEAR."""
     if "ci95" not in t:
         return "PASS" if t["pass"] else "FAIL"
-    if t["ci95"] is not None and t["ci95"][1] <= t["limit"]:
+    ci = t["ci95"]
+    if ci is not None and ci[1] <= t["limit"]:
         return "PASS"
-    if t["ci95"] is not None and t["ci95"][0] > t["limit"]:
+    if ci is not None and ci[0] > t["limit"]:
         return "FAIL"
-    return f"UNCLEAR: {interval(t['ci95'], digits=3)}"   # enough digits to show it straddle the limit
+    return f"UNCLEAR: {interval(ci, digits=3)}"   # enough digits to show it straddle the limit
 
 
 def table(header, rows, markdown):
