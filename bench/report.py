@@ -155,7 +155,8 @@ def headline(result, markdown):
         m = ff["median"]["first"]
         lines.append(f"First Trainer.fit in a fresh kernel, one LeNet epoch: "
                      f"{ratio(m['ratio'])} the bare loop ({m['extra_s']:+.2f} s), "
-                     f"{m['vs_goal']:.2f}× its goal ({interval(ff['targets'][0]['ci95'])}); "
+                     f"{m['vs_goal']:.3f}× its goal "
+                     f"({interval(ff['targets'][0]['ci95'], digits=3)}); "
                      f"warm: {ratio(ff['median']['warm']['ratio'])}")
     nb = parts.get("notebooks", {})
     if "nbval" in nb:
@@ -364,11 +365,7 @@ def add_older_parts(result, path):
     Returns [(part, file, when measured)] for the page to say what is older.
     """
     older = []
-    # By the date in the file name, not the file's mtime: a fresh clone gives every file
-    # the same mtime, and the page must come out the same there.
-    files = sorted(glob.glob(os.path.join(HERE, "results", "*.json")),
-                   key=lambda f: (re.findall(r"\d{4}-\d{2}-\d{2}", os.path.basename(f)), f))
-    for other in reversed(files):
+    for other in reversed(by_date("results")):
         if os.path.abspath(other) == os.path.abspath(path):
             continue
         other_result = load(other)
@@ -541,7 +538,8 @@ def markdown(result, source, gpu=None, gpu_source=None, older=()):
             "torch and d2lmini, loaded the data, and taken an SGD step and a validation pass "
             "over every batch shape of the epoch (the loop's own one-time work). Then it trains "
             "one epoch with `d2l.Trainer(max_epochs=1).fit`, its first, and a bare PyTorch "
-            "loop beside it on the same batches with its own copy of the model: a callback "
+            "loop beside it on the same batches with its own copy of the model (both models "
+            "are built before the clock starts): a callback "
             "takes one step of the loop (forward, loss, backward, SGD step) after each of the "
             "fit's odd-numbered steps, and before each even-numbered one (once the fit's "
             "loader has cut its batch), so each contender runs second, finding the other's "
@@ -578,8 +576,16 @@ def markdown(result, source, gpu=None, gpu_source=None, older=()):
     return "\n".join(out)
 
 
+def by_date(folder):
+    """The result files in ``bench/<folder>``, oldest first, by the date in their names
+    (``<machine>-<date>.json``), not their mtimes: a fresh clone gives every file the
+    same mtime, and the page must come out the same there."""
+    return sorted(glob.glob(os.path.join(HERE, folder, "*.json")),
+                  key=lambda f: (re.findall(r"\d{4}-\d{2}-\d{2}", os.path.basename(f)), f))
+
+
 def newest(folder="results"):
-    files = sorted(glob.glob(os.path.join(HERE, folder, "*.json")), key=os.path.getmtime)
+    files = by_date(folder)
     if not files and folder == "results":
         raise SystemExit("report: no bench/results/*.json yet; run bash bench/run.sh first")
     return files[-1] if files else None
@@ -602,9 +608,13 @@ def main(argv):
     # A run without a GPU part shows the newest GPU-only run (bench_gpu.py's result).
     gpu_path = paths[1] if len(paths) > 1 else newest(os.path.join("results", "gpu"))
     gpu = load(gpu_path) if gpu_path else None
-    with open(PAGE, "w") as f:
-        f.write(markdown(result, os.path.relpath(path, REPO), gpu,
-                         gpu_path and os.path.relpath(gpu_path, REPO), older))
+    page = markdown(result, os.path.relpath(path, REPO), gpu,
+                    gpu_path and os.path.relpath(gpu_path, REPO), older)
+    # written whole or not at all: a report that fails leaves the old page as it was
+    partial = PAGE + ".partial"
+    with open(partial, "w") as f:
+        f.write(page)
+    os.replace(partial, PAGE)
     print(f"report: wrote {os.path.relpath(PAGE, REPO)} from {os.path.relpath(path, REPO)}",
           file=sys.stderr)
     return 0

@@ -128,6 +128,28 @@ def test_benchmarks_page_is_generated_from_its_result_file():
         f"run python bench/report.py {source} {gpu_source or ''}"
 
 
+def test_the_report_takes_the_newest_result_by_the_date_in_its_name_not_its_mtime(tmp_path):
+    for age, day in enumerate(["2026-12-03", "2026-11-22", "2026-12-02"]):
+        path = tmp_path / f"machine-{day}.json"
+        path.write_text("{}")
+        os.utime(path, (1e9 + age, 1e9 + age))   # the oldest file touched last, as a clone may
+    assert [pathlib.Path(f).stem[-10:] for f in report.by_date(str(tmp_path))] == [
+        "2026-11-22", "2026-12-02", "2026-12-03"]
+
+
+def test_a_report_that_fails_leaves_the_old_page_as_it_was(tmp_path, monkeypatch):
+    page = tmp_path / "benchmarks.md"
+    page.write_text("the old page\n")
+    broken = tmp_path / "machine-2026-12-03.json"   # a first-fit part without its medians
+    broken.write_text(json.dumps({"machine": {}, "parts": {"firstfit": {"median": {}}}}))
+    monkeypatch.setattr(report, "PAGE", str(page))
+    with pytest.raises(KeyError):
+        report.main([str(broken), str(ROOT / "bench" / "results" / "gpu" /
+                                      "nvidia-h200-2026-11-30.json")])
+    assert page.read_text() == "the old page\n"
+    assert sorted(os.listdir(tmp_path)) == sorted(["benchmarks.md", broken.name])   # no leftovers
+
+
 def test_a_target_passes_only_where_the_95_percent_interval_of_its_median_is_under_its_limit():
     verdict = report.verdict
     target = {"value": 0.82, "limit": 1.0, "pass": True}
@@ -149,7 +171,8 @@ def test_a_first_fit_run_too_short_for_an_interval_says_so_in_its_headline():
     assert "too few samples" in line and "nan" not in line, line
     measured = report.headline({"parts": {"firstfit": {
         **few, "targets": [dict(few["targets"][0], ci95=[0.9261, 1.0612])]}}}, markdown=True)
-    assert "0.93×–1.06×" in measured, measured
+    # three digits, as the verdict: "1.00× its goal (1.00×–1.01×)" would hide that it straddles 1
+    assert "1.020× its goal (95% interval 0.926×–1.061×)" in measured, measured
 
 
 def test_the_first_fit_bench_runs_the_loop_beside_every_step_of_a_fit_that_draws():
