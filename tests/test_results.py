@@ -175,6 +175,16 @@ def test_a_first_fit_run_too_short_for_an_interval_says_so_in_its_headline():
     assert "1.020× its goal (95% interval 0.926×–1.061×)" in measured, measured
 
 
+def test_the_first_fit_section_says_how_much_room_the_goal_leaves_at_the_median_loop():
+    page = (ROOT / "chapters" / "benchmarks.md").read_text()
+    source = re.search(r"\(`(bench/results/[^/`]+\.json)`\)", page).group(1)
+    ff = json.loads((ROOT / source).read_text())["parts"]["firstfit"]
+    ff["median"]["first"].update(loop_s=10.0, extra_s=0.3)   # 1.05 x 10 s + 0.2 s: 0.7 s of room
+    text = " ".join(report.first_fit_tables(ff, True))
+    assert "at the median loop (10.00 s) it allows the fit +0.70 s" in text, text
+    assert "the median first fit took +0.30 s" in text, text
+
+
 def test_the_first_fit_bench_runs_the_loop_beside_every_step_of_a_fit_that_draws():
     # one round (a first and a warm fit) on 1,024 training images (8 steps) and the 79
     # validation batches; the child fails unless the loop took every step (half of them
