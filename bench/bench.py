@@ -146,12 +146,9 @@ def main(argv=None):
         latest.setdefault("parts", {}).update({k: result["parts"][k] for k in ran})
         latest["machine"] = machine
         result = latest
-    tmp = path + ".part"
-    with open(tmp, "w") as f:
-        json.dump(result, f, indent=1, ensure_ascii=False)
-    os.replace(tmp, path)
-    log(f"wrote {os.path.relpath(path, REPO)}")
     import report
+    report.write_whole(path, json.dumps(result, indent=1, ensure_ascii=False))
+    log(f"wrote {os.path.relpath(path, REPO)}")
     print(report.text(result))
     return 0
 

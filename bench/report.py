@@ -596,6 +596,13 @@ def newest(folder="results"):
     return files[-1] if files else None
 
 
+def write_whole(path, text):
+    """Write ``text`` to ``path`` whole or not at all (through ``path.part``, then a rename)."""
+    with open(path + ".part", "w") as f:
+        f.write(text)
+    os.replace(path + ".part", path)
+
+
 def load(path):
     with open(path) as f:
         return json.load(f)
@@ -615,11 +622,7 @@ def main(argv):
     gpu = load(gpu_path) if gpu_path else None
     page = markdown(result, os.path.relpath(path, REPO), gpu,
                     gpu_path and os.path.relpath(gpu_path, REPO), older)
-    # written whole or not at all: a report that fails leaves the old page as it was
-    partial = PAGE + ".partial"
-    with open(partial, "w") as f:
-        f.write(page)
-    os.replace(partial, PAGE)
+    write_whole(PAGE, page)   # a report that fails leaves the old page as it was
     print(f"report: wrote {os.path.relpath(PAGE, REPO)} from {os.path.relpath(path, REPO)}",
           file=sys.stderr)
     return 0

@@ -114,11 +114,19 @@ def test_accuracies_quoted_in_the_prose_are_the_recorded_ones():
     assert checked >= 2  # 8.4 and 8.6 quote their runs
 
 
+BENCHMARKS_PAGE = ROOT / "chapters" / "benchmarks.md"
+
+
+def benchmarks_source(page):
+    """The bench/results/*.json that chapters/benchmarks.md names as its source."""
+    return re.search(r"\(`(bench/results/[^/`]+\.json)`\)", page).group(1)
+
+
 def test_benchmarks_page_is_generated_from_its_result_file():
     # chapters/benchmarks.md names the bench/results/*.json it was made from;
     # regenerating it from that file must give the page as committed.
-    page = (ROOT / "chapters" / "benchmarks.md").read_text()
-    source = re.search(r"\(`(bench/results/[^/`]+\.json)`\)", page).group(1)
+    page = BENCHMARKS_PAGE.read_text()
+    source = benchmarks_source(page)
     result = json.loads((ROOT / source).read_text())
     gpu_source = re.search(r"\(`(bench/results/gpu/[^`]+\.json)`\)", page)
     gpu_source = gpu_source and gpu_source.group(1)
@@ -176,8 +184,7 @@ def test_a_first_fit_run_too_short_for_an_interval_says_so_in_its_headline():
 
 
 def test_the_first_fit_section_says_how_much_room_the_goal_leaves_at_the_median_loop():
-    page = (ROOT / "chapters" / "benchmarks.md").read_text()
-    source = re.search(r"\(`(bench/results/[^/`]+\.json)`\)", page).group(1)
+    source = benchmarks_source(BENCHMARKS_PAGE.read_text())
     ff = json.loads((ROOT / source).read_text())["parts"]["firstfit"]
     ff["median"]["first"].update(loop_s=10.0, extra_s=0.3)   # 1.05 x 10 s + 0.2 s: 0.7 s of room
     text = " ".join(report.first_fit_tables(ff, True))
