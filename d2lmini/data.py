@@ -2,7 +2,8 @@
 
 The files come from `d2lmini.datafiles` (found, verified, read once per
 process). They stay in memory as uint8 tensors, and `TensorLoader` converts
-and resizes a whole batch at a time instead of one image at a time.
+and resizes several batches at a time (`CHUNK_BYTES`) instead of one image
+at a time.
 """
 import copy
 import math
@@ -31,6 +32,7 @@ __all__ = [
 
 
 _PIXEL_MAX = torch.tensor(255.0)   # float32
+CHUNK_BYTES = 4 * 2**20   # float32 a TensorLoader cuts at once (ten 28×28 batches of 128)
 
 
 def _to_float(images, size):
@@ -103,11 +105,26 @@ class TensorLoader:
 
     def __iter__(self):
         order = self._order().to(self.images.device)
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            index = order[start:start + self.batch_size]
+        end = min(len(self.images), len(self) * self.batch_size)
+        chunk = self.batch_size * self._batches_per_chunk()
+        for start in range(0, end, chunk):
+            index = order[start:min(start + chunk, end)]
             # index_select, not images[index]: a third of the time on a CPU
-            yield (_to_float(self.images.index_select(0, index), self.size),
-                   self.labels.index_select(0, index))
+            X = _to_float(self.images.index_select(0, index), self.size)
+            y = self.labels.index_select(0, index)
+            for first in range(0, len(index), self.batch_size):
+                yield X[first:first + self.batch_size], y[first:first + self.batch_size]
+
+    def _batches_per_chunk(self):
+        """How many batches to cut at once: as many as fit in `CHUNK_BYTES` of float32.
+
+        Right after a training step the caches hold the model's work, and
+        cutting one batch there takes about three times as long as cutting it
+        back to back (on a 2-core CPU, ~250 µs against ~70 µs a 28×28 batch
+        of 128). Cutting several batches at once pays that once per chunk.
+        """
+        batch_bytes = self.batch_size * self.size[0] * self.size[1] * 4
+        return max(1, CHUNK_BYTES // batch_bytes)
 
     def _order(self):
         if not self.shuffle:

@@ -247,6 +247,29 @@ def test_loader_visits_every_example_once(n, batch_size, shuffle, seed):
         assert torch.equal(y, (X[:, 0, 0, 0] * 255).round().long() % 10)
 
 
+@pytest.mark.parametrize("resize, max_batches", [(None, None), (14, None), (40, 4), (None, 5)])
+def test_batches_cut_in_chunks_equal_batches_cut_one_by_one(monkeypatch, resize, max_batches):
+    images = torch.randint(0, 256, (53, 28, 28), dtype=torch.uint8)
+    labels = torch.arange(53) % 10
+
+    def epochs(batches_per_chunk):
+        size = 28 if resize is None else resize
+        monkeypatch.setattr(data, "CHUNK_BYTES", batches_per_chunk * 8 * size * size * 4)
+        loader = data.TensorLoader(images, labels, 8, shuffle=True, seed=7, resize=resize,
+                                   max_batches=max_batches)
+        return [list(loader) for _ in range(2)]
+
+    chunked, one_by_one = epochs(3), epochs(1)
+    # the first two batches of a chunk are views of one tensor; alone, each has its own
+    assert chunked[0][0][0].data_ptr() + chunked[0][0][0].nbytes == chunked[0][1][0].data_ptr()
+    assert one_by_one[0][0][0].untyped_storage().data_ptr() != \
+        one_by_one[0][1][0].untyped_storage().data_ptr()
+    for epoch, epoch_alone in zip(chunked, one_by_one):
+        assert len(epoch) == len(epoch_alone) == (max_batches or 7)
+        for (X, y), (X_alone, y_alone) in zip(epoch, epoch_alone):
+            assert torch.equal(X, X_alone) and torch.equal(y, y_alone)
+
+
 def test_loader_seeding():
     images, labels = numbered(100)
     a = data.TensorLoader(images, labels, 10, shuffle=True, seed=3)
