@@ -110,6 +110,7 @@ class Trainer(HyperParameters):
         self.history = History()
         self.deferred_checks = None   # a DeferredChecks while fit runs on an accelerator
         self.batch_size_now = 1       # examples in the batch being trained or validated
+        self._unsummed = None         # while an epoch runs, what `record` got since the last sum
 
     def _defers_checks(self):
         return self.device.type != "cpu"
@@ -166,13 +167,14 @@ class Trainer(HyperParameters):
             self._run("on_fit_end")
         finally:
             self.deferred_checks = None
+            self._unsummed = None
             self.training_log.close()
         return self.history
 
     def fit_epoch(self):
         """One pass over the training data, then validation; the means go into the history."""
         self.epoch_started = time.perf_counter()
-        self._sums, self._since_point = {}, {}
+        self._sums, self._since_point, self._unsummed = {}, {}, []
         point_after = self._point_steps()
         self.model.train()
         for self.epoch_step, batch in enumerate(self.train_dataloader, 1):
@@ -183,6 +185,7 @@ class Trainer(HyperParameters):
         self.validate()
         if self.deferred_checks is not None:
             self.deferred_checks.raise_first()
+        self._sum_recorded()
         self._append_epoch_means()
         self._run("on_epoch_end")
 
@@ -225,6 +228,7 @@ class Trainer(HyperParameters):
     def _add_points(self):
         """A point of each training curve: the mean since the previous point."""
         epochs_done = self.epoch + self.epoch_step / self.num_train_batches
+        self._sum_recorded()
         for name, value in self._means(self._since_point).items():
             self.history.add_point(name, epochs_done, value)
         self._since_point = {}
@@ -284,8 +288,11 @@ class Trainer(HyperParameters):
         Weighted by ``batch_size`` (by default the size of the batch being
         trained or validated, ``batch_size_now``) so the epoch mean is over
         examples; kept as a tensor on the device so recording does not force
-        a GPU sync.
+        a GPU sync, and summed at the next point of the curves or at the
+        epoch's end (`_sum_recorded`). Outside a fit it records nothing.
         """
+        if self._unsummed is None:
+            return
         name = f"{'train' if train else 'val'}_{key}"
         size = self.batch_size_now if batch_size is None else batch_size
         # conversions only where needed: each is a tensor operation on every batch
@@ -296,10 +303,23 @@ class Trainer(HyperParameters):
                              f"got a tensor of shape {tuple(value.shape)}; average it first")
         if value.requires_grad:
             value = value.detach()
-        weighted = (value.reshape(()) if value.dim() else value) * size
-        for sums in (self._sums, self._since_point) if train else (self._sums,):
-            total, count = sums.get(name, (0.0, 0))
-            sums[name] = (total + weighted, count + size)
+        self._unsummed.append((name, value, size, train))
+
+    def _sum_recorded(self):
+        """Add the values recorded since the last call to the epoch's sums (and a
+        training value to the sums since the last point), in the order they came.
+
+        Summed here, back to back, and not as each batch records them: a tensor
+        operation right after a training step finds the caches holding the
+        model's work, and there it takes about twice as long (on a 2-core CPU,
+        ~130 µs of summing a training step against ~55 µs).
+        """
+        for name, value, size, train in self._unsummed:
+            weighted = (value.reshape(()) if value.dim() else value) * size
+            for sums in (self._sums, self._since_point) if train else (self._sums,):
+                total, count = sums.get(name, (0.0, 0))
+                sums[name] = (total + weighted, count + size)
+        self._unsummed = []
 
     def _run(self, hook, *args):
         for callback in self.callbacks:

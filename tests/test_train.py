@@ -320,3 +320,32 @@ def test_training_curves_get_several_points_per_epoch():
     assert history.train_loss[0] == pytest.approx((3 + 3 + 5 + 5) / 8)
     one_epoch = quiet_trainer(max_epochs=1).fit(MeanOfBatch(), ListData([big] * 20, []))
     assert len(one_epoch.points["train_loss"]) == 8          # a short run: 8 points
+
+
+def test_points_and_epoch_means_are_float32_sums_in_the_order_of_the_batches():
+    # Sums where the order matters in float32 (1 is lost next to 1e8): the epoch's
+    # mean and each point's are what adding each batch in turn gives.
+    values = [1e8, 1.0, -1e8, 3.0, 1.0, 1e8, 2.0, -1e8]
+    batches = [(torch.full((2,), v), torch.zeros(2)) for v in values]
+    history = quiet_trainer(max_epochs=4).fit(MeanOfBatch(), ListData(batches, []))
+
+    def mean_in_order(part):
+        total = 0.0
+        for v in part:
+            total = total + torch.tensor(v) * 2
+        return (total / (2 * len(part))).item()
+
+    assert history.points["train_loss"][:2] == [(0.5, mean_in_order(values[:4])),
+                                                 (1.0, mean_in_order(values[4:]))]
+    assert history.train_loss[0] == mean_in_order(values)
+    assert mean_in_order(values) != sum(values) / len(values)   # the order did matter
+
+
+def test_a_model_records_nothing_once_its_fit_has_ended():
+    batches = [(torch.full((2,), 1.0), torch.zeros(2))]
+    model = MeanOfBatch()
+    history = quiet_trainer(max_epochs=1).fit(model, ListData(batches, []))
+    before = (dict(history.metrics), dict(history.points))
+    for _ in range(3):   # a step taken by hand after the fit, as when exploring
+        model.training_step((torch.full((2,), 9.0), torch.zeros(2)))
+    assert (history.metrics, history.points) == before and model.trainer._unsummed is None
