@@ -114,7 +114,7 @@ def test_accuracies_quoted_in_the_prose_are_the_recorded_ones():
     assert checked >= 2  # 8.4 and 8.6 quote their runs
 
 
-BENCHMARKS_PAGE = ROOT / "chapters" / "benchmarks.md"
+BENCHMARKS_PAGE = pathlib.Path(report.PAGE)   # the page bench/report.py writes
 
 
 def benchmarks_source(page):
